@@ -1,0 +1,63 @@
+"""Shared pieces for the lab's script answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from hvassist.lab.model import VM, Estate, Host
+
+
+class LabPSError(Exception):
+    """A PowerShell error the real host would raise; rendered as CLIXML on stderr, exit code 1."""
+
+    def __init__(self, cmdlet: str, message: str, category: str = "InvalidOperation",
+                 exception: str = "VirtualizationOperationFailedException",
+                 error_id: str = "") -> None:
+        super().__init__(message)
+        self.cmdlet = cmdlet
+        self.message = message
+        self.category = category
+        self.exception = exception
+        self.error_id = error_id or "%s,Microsoft.HyperV.PowerShell.Commands.%s" % (
+            category, cmdlet.replace("-", ""))
+
+
+@dataclass
+class LabCall:
+    """One shipped script invoked on one lab host."""
+
+    estate: Estate
+    host: Host
+    script: str
+    params: dict[str, Any]
+    username: str | None
+    write: Callable[[str], None]  # stdout, for streaming scripts
+    cancelled: Callable[[float], bool]  # sleep up to n seconds; True when the client hung up
+
+    def vm_by_id(self, cmdlet: str = "Get-VM") -> VM:
+        wanted = str(self.params.get("VMId", "")).strip("{}").upper()
+        for vm in self.host.vms:
+            if vm.id.upper() == wanted:
+                return vm
+        raise LabPSError(cmdlet, "Hyper-V was unable to find a virtual machine with ID %s." % wanted.lower(),
+                         "ObjectNotFound", "VirtualizationInvalidArgumentException")
+
+
+# An answer returns the JSON-able document the script prints, or an iterator of lines (streaming).
+Answer = Callable[[LabCall], Any]
+
+
+def ps_json(value: Any) -> str:
+    """ConvertTo-Json -Compress as Windows PowerShell prints it (it escapes < > & ' as \\uXXXX)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def stream_lines(lines: Iterator[Any]) -> Iterator[str]:
+    for item in lines:
+        yield ps_json(item)

@@ -1,0 +1,1 @@
+"""Talking to Hyper-V hosts over WinRM (pywinrm's low-level ``Protocol``)."""

@@ -1,0 +1,54 @@
+"""Where and how to reach a host: transport, port, authentication, trust. No secrets here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Transport = Literal["https", "http"]
+Auth = Literal["ntlm", "kerberos", "credssp", "basic"]
+
+DEFAULT_PORTS = {"https": 5986, "http": 5985}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str  # the name the user knows (and the TLS certificate should carry)
+    address: str = ""  # where to connect if not ``host`` (the lab: 127.0.0.1)
+    port: int = 0
+    transport: Transport = "https"
+    auth: Auth = "ntlm"
+    ca_file: str = ""  # extra CA certificates to trust (PEM), in addition to the system store
+    pinned_sha256: str = ""  # certificate explicitly trusted by the user (hex SHA-256)
+    tls_server_name: str = ""  # name to check in the certificate if not ``host``
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or DEFAULT_PORTS[self.transport]
+
+    @property
+    def connect_address(self) -> str:
+        return self.address or self.host
+
+    @property
+    def url(self) -> str:
+        addr = self.connect_address
+        if ":" in addr and not addr.startswith("["):
+            addr = "[%s]" % addr
+        return "%s://%s:%d/wsman" % (self.transport, addr, self.effective_port)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect_read: float = 30.0  # one HTTP request (connect + read)
+    operation: int = 2  # WS-Man OperationTimeout for Receive: how often a cancel is noticed
+    script: float = 600.0  # one script, start to finish
+
+
+def normalise_fingerprint(text: str) -> str:
+    return "".join(c for c in text.lower() if c in "0123456789abcdef")
+
+
+def format_fingerprint(hex_digest: str) -> str:
+    h = normalise_fingerprint(hex_digest).upper()
+    return ":".join(h[i: i + 2] for i in range(0, len(h), 2))

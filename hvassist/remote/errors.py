@@ -1,0 +1,101 @@
+"""Typed, plain-language errors of the remote layer. Messages never contain secrets."""
+
+from __future__ import annotations
+
+
+class RemoteError(Exception):
+    """Something went wrong talking to a host. ``message`` says what, ``action`` what to do next."""
+
+    kind = "remote-error"
+
+    def __init__(self, host: str, message: str, action: str, detail: str = "") -> None:
+        super().__init__("%s: %s" % (host, message))
+        self.host = host
+        self.message = message
+        self.action = action
+        self.detail = detail
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "host": self.host, "message": self.message, "action": self.action,
+                "detail": self.detail}
+
+    def plain(self) -> str:
+        return "%s\nWhat to do: %s" % (self.message, self.action)
+
+
+class NameNotResolved(RemoteError):
+    kind = "name-not-resolved"
+
+
+class ConnectionRefused(RemoteError):
+    kind = "connection-refused"
+
+
+class TimedOut(RemoteError):
+    kind = "timed-out"
+
+
+class CertificateNotTrusted(RemoteError):
+    """The TLS certificate is not trusted. ``fingerprint`` (SHA-256) can be pinned explicitly by the user."""
+
+    kind = "certificate-not-trusted"
+
+    def __init__(self, host: str, message: str, action: str, detail: str = "", fingerprint: str = "") -> None:
+        super().__init__(host, message, action, detail)
+        self.fingerprint = fingerprint
+
+    def to_dict(self) -> dict[str, str]:
+        return {**super().to_dict(), "fingerprint": self.fingerprint}
+
+
+class CertificateNameMismatch(CertificateNotTrusted):
+    kind = "certificate-name-mismatch"
+
+
+class CertificateExpired(CertificateNotTrusted):
+    kind = "certificate-expired"
+
+
+class CertificateChanged(CertificateNotTrusted):
+    kind = "certificate-changed"
+
+
+class AuthenticationFailed(RemoteError):
+    kind = "authentication-failed"
+
+
+class AccessDenied(RemoteError):
+    kind = "access-denied"
+
+
+class WinRMNotAvailable(RemoteError):
+    kind = "winrm-not-available"
+
+
+class WinRMFault(RemoteError):
+    kind = "winrm-fault"
+
+
+class InsecureTransportRefused(RemoteError):
+    kind = "insecure-transport-refused"
+
+
+class ScriptFailed(RemoteError):
+    """The script ran and PowerShell reported an error (its own text is in ``ps_error``)."""
+
+    kind = "script-failed"
+
+    def __init__(self, host: str, message: str, action: str, detail: str = "", ps_error: str = "") -> None:
+        super().__init__(host, message, action, detail)
+        self.ps_error = ps_error
+
+    def to_dict(self) -> dict[str, str]:
+        return {**super().to_dict(), "ps_error": self.ps_error}
+
+
+class OutputNotUnderstood(RemoteError):
+    kind = "output-not-understood"
+
+
+class Cancelled(RemoteError):
+    kind = "cancelled"

@@ -1,0 +1,415 @@
+"""One WinRM shell on one host for the length of an operation.
+
+The pattern (see docs/architecture.md): open the shell with codepage 65001; start
+``powershell.exe -EncodedCommand <BOOTSTRAP>``; send the script and its base64 JSON parameters
+through stdin; read output incrementally; terminate the command; reuse the shell for the next
+script; delete it at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from winrm.exceptions import (
+    InvalidCredentialsError,
+    WinRMError,
+    WinRMOperationTimeoutError,
+    WinRMTransportError,
+    WSManFaultError,
+)
+from winrm.protocol import Protocol
+
+from hvassist.cancel import CancelToken
+from hvassist.remote import errors as E
+from hvassist.remote.clixml import decode_stderr
+from hvassist.remote.endpoint import Endpoint, Timeouts, format_fingerprint, normalise_fingerprint
+from hvassist.remote.scripts import POWERSHELL_ARGS, Script, encoded_bootstrap, get_script
+from hvassist.remote.tls import PinnedCertificateAdapter, fetch_certificate_sha256
+
+log = logging.getLogger(__name__)
+
+MAX_OUTPUT_BYTES = 64 * 1024 * 1024
+STDIN_CHUNK = 100_000  # characters per Send; well under MaxEnvelopeSize (150 KB) once base64-encoded
+
+
+@dataclass
+class RunResult:
+    script: str
+    stdout: str
+    stderr: str
+    exit_code: int
+    seconds: float
+
+
+def check_transport_policy(endpoint: Endpoint) -> None:
+    """Refuse what would send credentials or data in clear text."""
+    if endpoint.transport == "http" and endpoint.auth == "basic":
+        raise E.InsecureTransportRefused(
+            endpoint.host, "Basic authentication over HTTP would send the password in clear text, so "
+            "hvassist refuses it.", "Use HTTPS (port 5986), or NTLM/Kerberos, which encrypt the messages over HTTP.")
+
+
+class HostSession:
+    """Run shipped scripts on one host over one WinRM shell. Not thread-safe: one per worker."""
+
+    def __init__(self, endpoint: Endpoint, username: str, password: str, *,
+                 timeouts: Timeouts | None = None, cancel: CancelToken | None = None) -> None:
+        check_transport_policy(endpoint)
+        self.endpoint = endpoint
+        self.timeouts = timeouts or Timeouts()
+        self.cancel = cancel or CancelToken()
+        self._username = username
+        self._password = password
+        self._protocol: Protocol | None = None
+        self._shell_id: str | None = None
+        self.scripts_run = 0
+
+    # -- lifecycle ---------------------------------------------------------------
+    def __enter__(self) -> HostSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _make_protocol(self) -> Protocol:
+        ep = self.endpoint
+        pinned = normalise_fingerprint(ep.pinned_sha256)
+        validation = "ignore" if pinned else "validate"
+        transport = ep.auth if ep.auth != "basic" else ("ssl" if ep.transport == "https" else "basic")
+        proto = Protocol(
+            ep.url, transport=transport, username=self._username, password=self._password,
+            server_cert_validation=validation,  # type: ignore[arg-type]
+            ca_trust_path=ep.ca_file or None,  # type: ignore[arg-type]
+            read_timeout_sec=int(max(self.timeouts.connect_read, self.timeouts.operation + 5)),
+            operation_timeout_sec=self.timeouts.operation,
+            message_encryption="auto", proxy=None,
+        )
+        session = proto.transport.build_session() if ep.transport == "https" else None
+        if session is not None and pinned:
+            session.mount("https://", PinnedCertificateAdapter(pinned))
+        if session is not None and ep.ca_file and not pinned:
+            session.verify = ep.ca_file
+        return proto
+
+    def _open(self) -> tuple[Protocol, str]:
+        if self._protocol is not None and self._shell_id is not None:
+            return self._protocol, self._shell_id
+        self._raise_if_cancelled()
+        with self._errors():
+            self._protocol = self._make_protocol()
+            self.cancel.on_cancel(self._abort_transport)
+            self._shell_id = self._protocol.open_shell(codepage=65001, noprofile=True)
+        return self._protocol, self._shell_id
+
+    def _abort_transport(self) -> None:
+        proto = self._protocol
+        if proto is not None:
+            try:
+                proto.transport.close_session()
+            except Exception:  # noqa: S110 - best effort while cancelling
+                pass
+
+    def close(self) -> None:
+        proto, shell = self._protocol, self._shell_id
+        self._protocol = self._shell_id = None
+        if proto is None:
+            return
+        try:
+            if shell is not None and not self.cancel.cancelled:
+                proto.close_shell(shell)
+        except Exception as e:  # the host went away: nothing left to clean up there
+            log.debug("closing shell on %s failed: %s", self.endpoint.host, type(e).__name__)
+        finally:
+            try:
+                proto.transport.close_session()
+            except Exception:  # noqa: S110
+                pass
+
+    # -- running scripts -------------------------------------------------------------
+    def run(self, script: str | Script, params: dict[str, Any] | None = None,
+            on_output: Callable[[str], None] | None = None) -> RunResult:
+        """Run a shipped script. ``on_output`` receives stdout text as it arrives."""
+        spec = script if isinstance(script, Script) else get_script(script)
+        payload = spec.payload(params or {})
+        proto, shell = self._open()
+        started = time.monotonic()
+        deadline = started + self.timeouts.script
+        out = bytearray()
+        err = bytearray()
+        decoder = _IncrementalUtf8()
+        with self._errors():
+            command_id = proto.run_command(shell, "powershell.exe", [*POWERSHELL_ARGS, encoded_bootstrap()])
+            try:
+                text = payload.decode("utf-8")
+                for i in range(0, len(text), STDIN_CHUNK):
+                    chunk = text[i: i + STDIN_CHUNK]
+                    proto.send_command_input(shell, command_id, chunk, end=i + STDIN_CHUNK >= len(text))
+                while True:
+                    self._raise_if_cancelled()
+                    if time.monotonic() > deadline:
+                        raise E.TimedOut(self.endpoint.host, "The script %s did not finish within %d seconds."
+                                         % (spec.name, self.timeouts.script),
+                                         "The host may be overloaded. Try again later or raise the timeout "
+                                         "in the settings.")
+                    try:
+                        o, e, code, done = proto.get_command_output_raw(shell, command_id)
+                    except WinRMOperationTimeoutError:
+                        continue  # no output yet: normal for a running command
+                    if o:
+                        out += o
+                        if on_output:
+                            on_output(decoder.feed(o))
+                    err += e
+                    if len(out) + len(err) > MAX_OUTPUT_BYTES:
+                        raise E.OutputNotUnderstood(
+                            self.endpoint.host, "The host sent more than %d MB of output for %s, far more than "
+                            "expected, so hvassist stopped reading." % (MAX_OUTPUT_BYTES >> 20, spec.name),
+                            "Check the host for an unusual number of objects, then try again.")
+                    if done:
+                        break
+            finally:
+                if not self.cancel.cancelled:
+                    try:
+                        proto.cleanup_command(shell, command_id)
+                    except Exception as exc:  # the command may already be gone
+                        log.debug("cleanup_command failed: %s", type(exc).__name__)
+        self.scripts_run += 1
+        stdout = bytes(out).decode("utf-8", errors="replace")
+        stderr = decode_stderr(bytes(err))
+        result = RunResult(spec.name, stdout, stderr, code, time.monotonic() - started)
+        if code != 0:
+            raise E.ScriptFailed(
+                self.endpoint.host, "The check %s failed on the host: %s" % (spec.name, _first_line(stderr)),
+                "Read PowerShell's message below; it usually names what is missing or not allowed.",
+                detail=stderr, ps_error=stderr)
+        return result
+
+    def run_json(self, script: str | Script, params: dict[str, Any] | None = None) -> Any:
+        result = self.run(script, params)
+        return parse_json_output(self.endpoint.host, result)
+
+    def stream_json_lines(self, script: str | Script, params: dict[str, Any] | None = None) -> Iterator[Any]:
+        """Yield one parsed object per output line of a long-running (``jsonl``) script."""
+        import queue
+        import threading
+
+        q: queue.Queue[Any] = queue.Queue()
+        done = object()
+        buffer = [""]
+
+        def feed(text: str) -> None:
+            buffer[0] += text
+            *lines, buffer[0] = buffer[0].split("\n")
+            for line in lines:
+                if line.strip():
+                    q.put(line)
+
+        failure: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                self.run(script, params, on_output=feed)
+                if buffer[0].strip():
+                    q.put(buffer[0])
+            except BaseException as e:  # handed to the consumer
+                failure.append(e)
+            finally:
+                q.put(done)
+
+        t = threading.Thread(target=worker, daemon=True, name="hvassist-stream")
+        t.start()
+        while True:
+            item = q.get()
+            if item is done:
+                break
+            try:
+                yield json.loads(item)
+            except json.JSONDecodeError as e:
+                raise E.OutputNotUnderstood(self.endpoint.host, "A line of output was not valid JSON.",
+                                            "This is unexpected; please report it with the log file.",
+                                            detail=str(e)) from None
+        t.join()
+        if failure:
+            raise failure[0]
+
+    # -- errors --------------------------------------------------------------------------
+    def _raise_if_cancelled(self) -> None:
+        if self.cancel.cancelled:
+            raise E.Cancelled(self.endpoint.host, "Cancelled.", "Start again when you are ready.")
+
+    def _errors(self) -> _ErrorTranslator:
+        return _ErrorTranslator(self)
+
+
+class _ErrorTranslator:
+    """Context manager turning library exceptions into plain-language RemoteErrors (no secrets)."""
+
+    def __init__(self, session: HostSession) -> None:
+        self.session = session
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None or isinstance(exc, E.RemoteError):
+            return False
+        if self.session.cancel.cancelled:
+            raise E.Cancelled(self.session.endpoint.host, "Cancelled.", "Start again when you are ready.") from None
+        translated = translate_exception(exc, self.session.endpoint, self.session.timeouts)
+        if translated is None:
+            return False
+        raise translated from None
+
+
+def translate_exception(exc: BaseException, ep: Endpoint, timeouts: Timeouts) -> E.RemoteError | None:
+    host, port = ep.host, ep.effective_port
+    text = "%s: %s" % (type(exc).__name__, exc)
+    chain = _exception_chain(exc)
+    if isinstance(exc, InvalidCredentialsError):
+        return E.AuthenticationFailed(
+            host, "The host refused the user name or password (%s authentication)." % ep.auth.upper(),
+            "Check the user name (DOMAIN\\user or user@domain) and the password, and that the account is a "
+            "local administrator on the host.")
+    if isinstance(exc, WSManFaultError):
+        code = exc.wsman_fault_code
+        reason = (exc.reason or "").strip()
+        if code == 5 or "access is denied" in reason.lower():
+            return E.AccessDenied(host, "The host answered 'Access is denied' to WinRM.",
+                                  "Use an account that is an administrator on the host (or a member of "
+                                  "'Remote Management Users' and 'Hyper-V Administrators').", detail=reason)
+        if code == 2150859173 or "concurrent shells" in reason.lower():
+            return E.WinRMFault(host, "The host has too many open remote shells for this user.",
+                                "Close other remote sessions to the host, or wait a few minutes and retry.",
+                                detail=reason)
+        return E.WinRMFault(host, "WinRM on the host reported an error: %s" % (reason or "no details"),
+                            "Check the WinRM service on the host (winrm quickconfig) and try again.",
+                            detail="wsman fault %s" % code)
+    if isinstance(exc, WinRMTransportError):
+        if exc.code in (404, 405):
+            return E.WinRMNotAvailable(host, "Port %d answers, but not as WinRM (HTTP %d)." % (port, exc.code),
+                                       "Check that the WinRM listener is on this port: on the host run "
+                                       "'winrm enumerate winrm/config/listener'.")
+        return E.WinRMFault(host, "WinRM answered with HTTP error %d." % exc.code,
+                            "Check the WinRM service and listener on the host.", detail=text)
+    if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(c, ssl.SSLError) for c in chain):
+        return _tls_error(exc, ep, chain)
+    if isinstance(exc, requests.exceptions.ConnectTimeout | socket.timeout) or any(
+            isinstance(c, TimeoutError | socket.timeout) for c in chain) and \
+            isinstance(exc, requests.exceptions.ConnectionError):
+        return E.TimedOut(host, "No answer from %s on port %d within %d seconds." % (host, port,
+                          timeouts.connect_read),
+                          "Check that the host is on and that a firewall allows TCP port %d." % port)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return E.TimedOut(host, "The host stopped answering (no reply within %d seconds)." % timeouts.connect_read,
+                          "The host may be busy or restarting. Try again in a few minutes.")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if any(isinstance(c, socket.gaierror) for c in chain) or "NameResolutionError" in text \
+                or "Name or service not known" in text or "getaddrinfo failed" in text:
+            return E.NameNotResolved(host, "The name %s could not be found in DNS." % host,
+                                     "Check the spelling, or use the host's full name (host.domain.local) "
+                                     "or its IP address.")
+        if any(isinstance(c, ConnectionRefusedError) for c in chain) or "Connection refused" in text:
+            return E.ConnectionRefused(
+                host, "%s refused the connection on port %d: WinRM is not listening there." % (host, port),
+                "On the host, enable WinRM (%s) or check the port and the firewall." % (
+                    "an HTTPS listener: see the README" if ep.transport == "https" else "winrm quickconfig"))
+        return E.WinRMFault(host, "The connection to %s was lost (%s)." % (host, _short(chain)),
+                            "Check the network and try again; if it keeps happening, the host may be "
+                            "restarting.", detail=text)
+    if isinstance(exc, WinRMError):
+        return E.WinRMFault(host, "WinRM error: %s" % _short(chain), "Try again; if it persists, check WinRM "
+                            "on the host.", detail=text)
+    if isinstance(exc, OSError):
+        return E.WinRMFault(host, "Network error talking to %s: %s" % (host, _short(chain)),
+                            "Check the network and try again.", detail=text)
+    return None
+
+
+def _tls_error(exc: BaseException, ep: Endpoint, chain: list[BaseException]) -> E.RemoteError:
+    host = ep.host
+    text = " ".join(str(c) for c in chain)
+    fingerprint = ""
+    try:
+        fingerprint = fetch_certificate_sha256(ep.connect_address, ep.effective_port)
+    except OSError:
+        pass
+    shown = format_fingerprint(fingerprint) if fingerprint else "(could not be read)"
+    if ep.pinned_sha256 and "fingerprint" in text.lower():
+        return E.CertificateChanged(
+            host, "The host's certificate has CHANGED since you trusted it. Its new SHA-256 fingerprint is %s."
+            % shown, "Do not continue unless the host's administrator confirms the certificate was renewed. "
+            "Then trust the new fingerprint in the connection's settings.", detail=text, fingerprint=fingerprint)
+    if "expired" in text.lower():
+        return E.CertificateExpired(host, "The host's certificate has expired.",
+                                    "Renew the certificate of the WinRM HTTPS listener on the host.",
+                                    detail=text, fingerprint=fingerprint)
+    if "hostname" in text.lower() or "match" in text.lower() or "IP address mismatch" in text:
+        return E.CertificateNameMismatch(
+            host, "The host's certificate is not issued for the name '%s'." % host,
+            "Connect with the name the certificate carries, or issue a certificate for this name.",
+            detail=text, fingerprint=fingerprint)
+    return E.CertificateNotTrusted(
+        host, "The host's certificate is not trusted by this computer. Its SHA-256 fingerprint is %s." % shown,
+        "Ask the host's administrator to confirm this fingerprint; if it matches, choose 'Trust this "
+        "certificate' for this host. Better still, give the host a certificate from your company's CA.",
+        detail=text, fingerprint=fingerprint)
+
+
+def parse_json_output(host: str, result: RunResult) -> Any:
+    text = result.stdout.strip().lstrip("\ufeff")
+    if not text:
+        raise E.OutputNotUnderstood(host, "The check %s returned no output." % result.script,
+                                    "Run it again; if it stays empty, see the log file for details.")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise E.OutputNotUnderstood(
+            host, "The output of %s was not understood (invalid or incomplete JSON at character %d)."
+            % (result.script, e.pos), "Run it again; if it persists, save the log and report it.",
+            detail=text[:200]) from None
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or any(e is s for s in seen) or len(seen) > 20:
+            continue
+        seen.append(e)
+        todo += [e.__cause__, e.__context__]
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(e, "reason", None)
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+    return seen
+
+
+def _short(chain: list[BaseException]) -> str:
+    last = chain[-1] if chain else None
+    return type(last).__name__ if last else "unknown error"
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return "no error text"
+
+
+class _IncrementalUtf8:
+    def __init__(self) -> None:
+        import codecs
+
+        self._dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def feed(self, data: bytes) -> str:
+        return str(self._dec.decode(data))

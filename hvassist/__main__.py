@@ -1,0 +1,5 @@
+import sys
+
+from hvassist.cli import main
+
+sys.exit(main())

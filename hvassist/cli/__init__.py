@@ -15,6 +15,7 @@ from hvassist import __version__
 
 # Command modules, in the order --help lists them.
 COMMAND_MODULES = [
+    "hvassist.cli.diagnose_cmd",
     "hvassist.cli.lab_cmd",
 ]
 

@@ -72,6 +72,10 @@ class HostSession:
         self._shell_id: str | None = None
         self.scripts_run = 0
 
+    @property
+    def username(self) -> str:
+        return self._username
+
     # -- lifecycle ---------------------------------------------------------------
     def __enter__(self) -> HostSession:
         return self
@@ -301,15 +305,15 @@ def translate_exception(exc: BaseException, ep: Endpoint, timeouts: Timeouts) ->
                             "Check the WinRM service and listener on the host.", detail=text)
     if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(c, ssl.SSLError) for c in chain):
         return _tls_error(exc, ep, chain)
-    if isinstance(exc, requests.exceptions.ConnectTimeout | socket.timeout) or any(
-            isinstance(c, TimeoutError | socket.timeout) for c in chain) and \
-            isinstance(exc, requests.exceptions.ConnectionError):
-        return E.TimedOut(host, "No answer from %s on port %d within %d seconds." % (host, port,
-                          timeouts.connect_read),
-                          "Check that the host is on and that a firewall allows TCP port %d." % port)
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return E.TimedOut(host, "The host stopped answering (no reply within %d seconds)." % timeouts.connect_read,
                           "The host may be busy or restarting. Try again in a few minutes.")
+    if isinstance(exc, requests.exceptions.ConnectTimeout | socket.timeout) or (
+            isinstance(exc, requests.exceptions.ConnectionError)
+            and any(isinstance(c, TimeoutError | socket.timeout) for c in chain)):
+        return E.TimedOut(host, "No answer from %s on port %d within %d seconds." % (host, port,
+                          timeouts.connect_read),
+                          "Check that the host is on and that a firewall allows TCP port %d." % port)
     if isinstance(exc, requests.exceptions.ConnectionError):
         if any(isinstance(c, socket.gaierror) for c in chain) or "NameResolutionError" in text \
                 or "Name or service not known" in text or "getaddrinfo failed" in text:

@@ -1,0 +1,124 @@
+"""Secrets in the OS keyring (Windows Credential Manager, macOS Keychain, Secret Service).
+
+Never a file: when no secure backend is usable, secrets are kept in memory for this session only
+and ``backend_description`` says so, so the UI can tell the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from hvassist.logsetup import register_secret
+
+log = logging.getLogger(__name__)
+
+SERVICE = "hvassist"
+_INSECURE_MARKERS = ("plaintext", "keyrings.alt", "fail.keyring", "null")
+
+
+def _usable(backend: KeyringBackend) -> bool:
+    name = "%s.%s" % (type(backend).__module__, type(backend).__name__)
+    if any(m in name.lower() for m in _INSECURE_MARKERS):
+        return False
+    try:
+        return float(backend.priority) > 0  # type: ignore[arg-type]
+    except Exception:
+        return False
+
+
+def _describe(backend: KeyringBackend) -> str:
+    name = type(backend).__name__
+    module = type(backend).__module__
+    if "SecretService" in module or "secretservice" in module.lower():
+        return "the system keyring (Secret Service)"
+    if "Windows" in module or "Windows" in name:
+        return "Windows Credential Manager"
+    if "macOS" in module or "OS_X" in name or "macos" in module.lower():
+        return "the macOS Keychain"
+    if "kwallet" in module.lower():
+        return "KDE Wallet"
+    if "chainer" in module.lower():
+        return "the system keyring"
+    return "the system keyring (%s)" % name
+
+
+class CredentialStore:
+    """Passwords by key (e.g. a connection or group id). Thread-safe."""
+
+    def __init__(self, *, memory_only: bool = False, backend: KeyringBackend | None = None) -> None:
+        self._memory: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._backend: KeyringBackend | None = None
+        self.reason = ""
+        if memory_only:
+            self.reason = "this is a throwaway profile"
+            return
+        try:
+            candidate = backend or keyring.get_keyring()
+        except Exception as e:  # a broken keyring configuration
+            self.reason = "the keyring could not be opened (%s)" % type(e).__name__
+            return
+        if _usable(candidate):
+            self._backend = candidate
+        else:
+            self.reason = "no secure keyring is available on this computer"
+
+    @property
+    def persistent(self) -> bool:
+        return self._backend is not None
+
+    @property
+    def backend_description(self) -> str:
+        if self._backend is not None:
+            return "Passwords are stored in %s." % _describe(self._backend)
+        return ("Passwords are held in memory for this session only (%s); you will be asked again next "
+                "time." % self.reason)
+
+    def set_password(self, key: str, password: str) -> None:
+        register_secret(password)
+        with self._lock:
+            if self._backend is not None:
+                try:
+                    self._backend.set_password(SERVICE, key, password)
+                    self._memory.pop(key, None)
+                    return
+                except keyring.errors.KeyringError as e:
+                    self._fall_back("saving failed: %s" % type(e).__name__)
+            self._memory[key] = password
+
+    def get_password(self, key: str) -> str | None:
+        with self._lock:
+            if key in self._memory:
+                return self._memory[key]
+            if self._backend is None:
+                return None
+            try:
+                value = self._backend.get_password(SERVICE, key)
+            except keyring.errors.KeyringError as e:
+                self._fall_back("reading failed: %s" % type(e).__name__)
+                return None
+        if value:
+            register_secret(value)
+        return value
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._memory.pop(key, None)
+            if self._backend is None:
+                return
+            try:
+                self._backend.delete_password(SERVICE, key)
+            except keyring.errors.PasswordDeleteError:
+                pass
+            except keyring.errors.KeyringError as e:
+                log.warning("could not delete a keyring entry: %s", type(e).__name__)
+
+    def _fall_back(self, why: str) -> None:
+        log.warning("keyring unusable (%s); keeping passwords in memory for this session", why)
+        self._backend = None
+        self.reason = "the keyring is locked or unavailable (%s)" % why

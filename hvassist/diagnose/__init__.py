@@ -1,0 +1,1 @@
+"""Diagnosis: rules (one per cause id) turn a host snapshot into findings."""

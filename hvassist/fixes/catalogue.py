@@ -1,0 +1,63 @@
+"""Which causes have a guided fix, and how each plan is built from the current facts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hvassist.diagnose.findings import Finding
+from hvassist.fixes.plan import FixPlan, FixStep, Precondition
+from hvassist.snapshot import HostSnapshot, VMFact
+
+PlanBuilder = Callable[[Finding, HostSnapshot, VMFact | None], FixPlan]
+
+
+def plan_no_scsi_controller(finding: Finding, snapshot: HostSnapshot, vm: VMFact | None) -> FixPlan:
+    if vm is None:
+        raise ValueError("the VM %s is no longer on %s" % (finding.vm, finding.host))
+    params = {"VMId": vm.id}
+    running = vm.state.lower() != "off"
+    common = dict(cause=finding.cause, host=snapshot.host.name, vm=vm.name, vm_id=vm.id,
+                  verify="hvassist collects the host's facts again; %s must then have a SCSI controller and the "
+                         "finding must be gone." % vm.name)
+    if vm.scsi_controllers > 0:
+        return FixPlan(title="%s already has a SCSI controller: nothing to do" % vm.name,
+                       summary="The VM already has %d SCSI controller(s)." % vm.scsi_controllers, steps=(),
+                       nothing_to_do=True, **common)  # type: ignore[arg-type]
+    steps = []
+    if running:
+        steps.append(FixStep("stop-vm", "Shut down %s through its guest operating system (a clean shut-down, "
+                             "like Start > Shut down inside the VM)" % vm.name, "vm-stop", params, downtime=True))
+    steps.append(FixStep("add-scsi-controller", "Add one virtual SCSI controller to %s" % vm.name,
+                         "vm-add-scsi-controller", params))
+    if running:
+        steps.append(FixStep("start-vm", "Start %s again" % vm.name, "vm-start", params))
+    pre = (Precondition("%s must be turned off to add a controller." % vm.name, not running,
+                        "hvassist shuts it down gracefully first and starts it again afterwards."),)
+    return FixPlan(
+        title="Add a SCSI controller to %s" % vm.name,
+        summary="Gives %s the virtual SCSI controller that host-level backups of a running VM need on Windows "
+                "Server 2012 R2 and later." % vm.name,
+        steps=tuple(steps), preconditions=pre,
+        downtime=("%s will be shut down and started again: usually a few minutes, depending on how long its "
+                  "guest takes to shut down and boot." % vm.name) if running else "none (the VM is already off)",
+        risk="Low. Users of %s are disconnected while it is down; unsaved work in the VM may be lost if "
+             "applications do not close cleanly." % vm.name if running else "Low.",
+        reversible=True, reversibility="The controller can be removed again with Remove-VMScsiController.",
+        **common)  # type: ignore[arg-type]
+
+
+PLAN_BUILDERS: dict[str, PlanBuilder] = {
+    "no-scsi-controller": plan_no_scsi_controller,
+}
+
+
+def has_fix(cause: str) -> bool:
+    return cause in PLAN_BUILDERS
+
+
+def build_plan(finding: Finding, snapshot: HostSnapshot) -> FixPlan:
+    builder = PLAN_BUILDERS.get(finding.cause)
+    if builder is None:
+        raise KeyError("no guided fix for %s" % finding.cause)
+    vm = next((v for v in snapshot.vms if v.id == finding.vm_id), None) if finding.vm_id else None
+    return builder(finding, snapshot, vm)

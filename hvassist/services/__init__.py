@@ -1,0 +1,1 @@
+"""Services: the operations the GUI and the CLI share (diagnose, fix, ...), without Qt."""

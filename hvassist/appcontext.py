@@ -1,0 +1,83 @@
+"""What the app's windows share: paths, credentials, saved connections, the audit log, the demo lab."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from hvassist.audit import AuditLog
+from hvassist.connections import Connection, ConnectionStore
+from hvassist.credentials import CredentialStore
+from hvassist.paths import AppPaths, app_paths
+from hvassist.services.diagnosis import HostTarget
+
+if TYPE_CHECKING:
+    from hvassist.lab.runtime import Lab
+
+
+@dataclass
+class AppContext:
+    paths: AppPaths
+    credentials: CredentialStore
+    connections: ConnectionStore
+    audit: AuditLog
+    lab: Lab | None = None
+    demo: bool = False
+    _throwaway: str = field(default="", repr=False)
+
+    @classmethod
+    def create(cls) -> AppContext:
+        paths = app_paths().ensure()
+        creds = CredentialStore()
+        return cls(paths, creds, ConnectionStore(paths.config / "connections.json", creds),
+                   AuditLog(paths.audit_log))
+
+    @classmethod
+    def create_demo(cls, scenario: str = "seed") -> AppContext:
+        """A throwaway profile with the lab's hosts added: never touches saved connections or the keyring."""
+        from hvassist.lab.runtime import start_lab
+
+        home = tempfile.mkdtemp(prefix="hvassist-demo-")
+        os.environ["HVASSIST_HOME"] = home
+        paths = app_paths().ensure()
+        creds = CredentialStore(memory_only=True)
+        store = ConnectionStore(paths.config / "connections.json", creds)
+        lab = start_lab(scenario)
+        estate = lab.estate
+        customer = store.add_group("Lab: %s" % (estate.description or estate.name), username=lab.username,
+                                   password=lab.password)
+        for cluster in estate.clusters:
+            site = store.add_group(cluster.name, parent=customer.id)
+            for node in cluster.nodes:
+                _add_lab_host(store, lab, node, site.id)
+        clustered = {n.lower() for c in estate.clusters for n in c.nodes}
+        for h in estate.hosts:
+            if h.name.lower() not in clustered:
+                _add_lab_host(store, lab, h.name, customer.id)
+        return cls(paths, creds, store, AuditLog(paths.audit_log), lab=lab, demo=True, _throwaway=home)
+
+    def host_targets(self) -> list[HostTarget]:
+        out = []
+        for c in self.connections.connections:
+            if c.kind != "host":
+                continue
+            r = self.connections.resolve(c)
+            out.append(HostTarget(r.endpoint, r.username, r.password or ""))
+        return out
+
+    def close(self) -> None:
+        if self.lab is not None:
+            self.lab.stop()
+            self.lab = None
+        if self._throwaway:
+            shutil.rmtree(self._throwaway, ignore_errors=True)
+            os.environ.pop("HVASSIST_HOME", None)
+
+
+def _add_lab_host(store: ConnectionStore, lab: Lab, name: str, group: str) -> None:
+    ep = lab.endpoint(name)
+    store.add_connection(Connection(id="", name=name, group=group, address=ep.address, port=ep.port,
+                                    transport=ep.transport, auth=ep.auth, ca_file=ep.ca_file))

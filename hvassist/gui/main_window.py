@@ -1,0 +1,218 @@
+"""The main window: connections on the left, the home page or a wizard on the right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hvassist import __version__
+from hvassist.appcontext import AppContext
+from hvassist.gui.style import heading
+
+
+class ConnectionsPanel(QWidget):
+    """Customers/sites → hosts, and where the passwords are kept."""
+
+    add_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        title = QLabel("<b>Connections</b>")
+        layout.addWidget(title)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setAccessibleName("Saved connections")
+        self.tree.setAccessibleDescription("Customers and sites, with their Hyper-V hosts")
+        title.setBuddy(self.tree)
+        layout.addWidget(self.tree, 1)
+        add = QPushButton("&Add connection…")
+        add.setAccessibleName("Add connection")
+        add.clicked.connect(self.add_requested.emit)
+        layout.addWidget(add)
+        self.keyring_label = QLabel()
+        self.keyring_label.setWordWrap(True)
+        self.keyring_label.setAccessibleName("Where passwords are kept")
+        small = self.keyring_label.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.keyring_label.setFont(small)
+        layout.addWidget(self.keyring_label)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.tree.clear()
+        store = self.ctx.connections
+        items: dict[str | None, QTreeWidgetItem] = {}
+        pending = list(store.groups)
+        for _ in range(len(pending) + 1):  # parents before children, whatever the file order
+            for g in list(pending):
+                if g.parent is None or g.parent in items:
+                    parent = items.get(g.parent)
+                    label = g.name + ("  (credentials: %s)" % g.username if g.username else "")
+                    item = QTreeWidgetItem([label])
+                    (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
+                    items[g.id] = item
+                    pending.remove(g)
+        for c in store.connections:
+            resolved = store.resolve(c)
+            how = "own credentials" if resolved.credential_from == "own" else (
+                "inherits from %s" % resolved.credential_from if resolved.credential_from else "no credentials")
+            item = QTreeWidgetItem(["%s  —  %s" % (c.name, how)])
+            item.setData(0, Qt.ItemDataRole.UserRole, c.id)
+            item.setToolTip(0, "%s://%s:%d, %s" % (c.transport, c.address or c.name,
+                                                   c.endpoint().effective_port, c.auth.upper()))
+            parent = items.get(c.group)
+            (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
+        self.tree.expandAll()
+        text = self.ctx.credentials.backend_description
+        if self.ctx.demo:
+            text = "Demo: a throwaway profile against the built-in lab. " + text
+        self.keyring_label.setText(text)
+
+
+class HomePage(QWidget):
+    """Entry points to the wizards."""
+
+    def __init__(self, entries: list[tuple[str, str, Callable[[], None] | None]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 24, 24, 24)
+        outer.addWidget(heading("What would you like to do?"))
+        sub = QLabel("hvassist helps you find out why a Hyper-V backup fails, fix it safely, and understand "
+                     "what happens during a backup.")
+        sub.setWordWrap(True)
+        outer.addWidget(sub)
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        self.buttons: list[QPushButton] = []
+        for i, (title, text, action) in enumerate(entries):
+            button = QPushButton()
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            label = "%s\n\n%s" % (title, text if action else text + "\n(coming soon)")
+            button.setText(label)
+            button.setAccessibleName(title)
+            button.setAccessibleDescription(text)
+            button.setMinimumHeight(button.fontMetrics().height() * 7)
+            button.setStyleSheet("QPushButton { text-align: left; padding: 12px; }")
+            button.setEnabled(action is not None)
+            if action is not None:
+                button.clicked.connect(action)
+            grid.addWidget(button, i // 2, i % 2)
+            self.buttons.append(button)
+        outer.addLayout(grid, 1)
+        outer.addStretch(0)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle("hvassist%s" % (" — demo lab" if ctx.demo else ""))
+        self.resize(1180, 760)
+        self.connections = ConnectionsPanel(ctx)
+        self.connections.add_requested.connect(self.add_connection)
+        self.stack = QStackedWidget()
+        self.home = HomePage([
+            ("Diagnose a backup problem", "Check hosts or a cluster for the causes of failing or degraded "
+             "backups, and fix them with a preview and your confirmation.", self.open_diagnose),
+            ("How a backup works", "A step-by-step picture of a host-level backup: VSS, checkpoints, the SCSI "
+             "controller, snapshots, merge.", None),
+            ("Check a migration", "Move VMs from a 2008 R2 cluster to a 2012 R2+ cluster in another domain, "
+             "registering them in place.", None),
+            ("Paste an error", "Paste an event, a backup job error or vssadmin output and see the likely "
+             "causes.", None),
+        ])
+        self.stack.addWidget(self.home)
+        splitter = QSplitter()
+        splitter.addWidget(self.connections)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        self.connections.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 22)
+        splitter.setSizes([320, 860])
+        self.setCentralWidget(splitter)
+        self._build_menu()
+        self.statusBar().showMessage("hvassist %s%s" % (__version__, "  ·  demo lab running" if ctx.lab else ""))
+
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        add = QAction("&Add connection…", self)
+        add.setShortcut(QKeySequence("Ctrl+N"))
+        add.triggered.connect(self.add_connection)
+        file_menu.addAction(add)
+        home = QAction("&Home", self)
+        home.setShortcut(QKeySequence("Ctrl+H"))
+        home.triggered.connect(self.show_home)
+        file_menu.addAction(home)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+    def show_page(self, page: QWidget) -> None:
+        if self.stack.indexOf(page) < 0:
+            self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+
+    def show_home(self) -> None:
+        current = self.stack.currentWidget()
+        if current is not self.home and getattr(current, "busy", False):
+            self.statusBar().showMessage("Work is still running: cancel it first.", 5000)
+            return
+        self.stack.setCurrentWidget(self.home)
+        if current is not self.home:
+            self.stack.removeWidget(current)
+            current.deleteLater()
+        self.home.buttons[0].setFocus()
+
+    def open_diagnose(self) -> None:
+        from hvassist.gui.diagnose_wizard import DiagnoseWizard
+
+        wizard = DiagnoseWizard(self.ctx)
+        wizard.closed.connect(self.show_home)
+        self.show_page(wizard)
+        wizard.setFocus()
+
+    def add_connection(self) -> None:
+        from hvassist.gui.connection_dialog import ConnectionDialog
+
+        dialog = ConnectionDialog(self.ctx, self)
+        if dialog.exec():
+            self.connections.refresh()
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        current = self.stack.currentWidget()
+        cancel = getattr(current, "cancel_work", None)
+        if callable(cancel):
+            cancel()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+
+def separator() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    return line
+
+
+__all__ = ["MainWindow", "HomePage", "ConnectionsPanel", "separator", "QHBoxLayout"]

@@ -50,7 +50,7 @@ class Lab:
             creds.password = "Lab-" + secrets.token_urlsafe(12)
         users = {creds.user: creds.password}
         if self.auth == "ntlm":
-            register_ntlm_users(users, self._tmp)
+            register_ntlm_users(users)
         if self.transport == "https":
             self.ca = LabCA()
             self.ca_file = self.ca.write_cert("%s/lab-ca.pem" % self._tmp)

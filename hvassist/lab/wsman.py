@@ -624,15 +624,24 @@ _NTLM_USERS: dict[str, str] = {}
 _NTLM_LOCK = threading.Lock()
 
 
-def register_ntlm_users(users: dict[str, str], directory: str) -> None:
+_NTLM_DIR: list[str] = []
+
+
+def register_ntlm_users(users: dict[str, str]) -> None:
     """pyspnego's NTLM acceptor reads accounts from the file named by NTLM_USER_FILE (process-wide),
-    so every lab in the process shares one file holding all their accounts."""
+    so every lab in the process shares one file (in a private folder for the process) with all accounts."""
+    import atexit
+    import shutil
+    import tempfile
+
     with _NTLM_LOCK:
         _NTLM_USERS.update(users)
-        path = os.environ.get("HVASSIST_LAB_NTLM_FILE") or os.path.join(directory, "ntlm-users.txt")
+        if not _NTLM_DIR:
+            _NTLM_DIR.append(tempfile.mkdtemp(prefix="hvassist-lab-ntlm-"))
+            atexit.register(shutil.rmtree, _NTLM_DIR[0], True)
+        path = os.path.join(_NTLM_DIR[0], "ntlm-users.txt")
         with open(path, "w", encoding="utf-8") as fd:
             for u, p in _NTLM_USERS.items():
                 fd.write(":%s:%s\n" % (u, p))
         os.chmod(path, 0o600)
-        os.environ["HVASSIST_LAB_NTLM_FILE"] = path
         os.environ["NTLM_USER_FILE"] = path

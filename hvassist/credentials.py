@@ -26,7 +26,7 @@ def _usable(backend: KeyringBackend) -> bool:
     if any(m in name.lower() for m in _INSECURE_MARKERS):
         return False
     try:
-        return float(backend.priority) > 0  # type: ignore[arg-type]
+        return float(backend.priority) > 0
     except Exception:
         return False
 

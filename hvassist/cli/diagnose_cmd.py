@@ -80,7 +80,9 @@ def _targets_from_args(args: argparse.Namespace) -> list[HostTarget] | None:
             continue
         user = args.user or os.environ.get("USERNAME") or getpass.getuser()
         if user not in password_cache:
-            password_cache[user] = getpass.getpass("Password for %s: " % user)
+            # for scripts: HVASSIST_PASSWORD (never a command-line argument, which other users can see)
+            password_cache[user] = os.environ.get("HVASSIST_PASSWORD") or getpass.getpass(
+                "Password for %s: " % user)
         ep = Endpoint(host=name, port=args.port, transport=args.transport, auth=args.auth, ca_file=args.ca_file)
         targets.append(HostTarget(ep, user, password_cache[user]))
     return targets

@@ -26,8 +26,8 @@ def register(sub: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     try:
         lab = start_lab(args.scenario, transport="https" if args.https else "http")
-    except ScenarioError as e:
-        print("Cannot load the scenario: %s" % e)
+    except ScenarioError as problem:
+        print("Cannot load the scenario: %s" % problem)
         return 2
     try:
         endpoints = []

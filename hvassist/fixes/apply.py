@@ -23,6 +23,10 @@ class NotConfirmed(Exception):
     """A plan was about to be applied without the user's explicit confirmation."""
 
 
+class PlanOutdated(Exception):
+    """The host changed since the plan was previewed so that it would need steps the user did not confirm."""
+
+
 @dataclass
 class StepResult:
     step: FixStep
@@ -40,12 +44,13 @@ class FixOutcome:
     plan: FixPlan
     steps: list[StepResult] = field(default_factory=list)
     verified: bool | None = None  # None: not verified (yet)
+    nothing_to_do: bool = False  # the fresh facts showed the problem was already gone: nothing was run
     after: HostSnapshot | None = None
     remaining: list[Finding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(s.ok for s in self.steps) and len(self.steps) == len(self.plan.steps)
+        return self.nothing_to_do or (all(s.ok for s in self.steps) and bool(self.steps))
 
     @property
     def failed_step(self) -> StepResult | None:
@@ -68,7 +73,16 @@ def apply_plan(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
     user = session_user(session)
     audit.record(host=plan.host, vm=plan.vm, action="fix-confirmed", script="", params={}, result="ok",
                  remote_user=user, plan_id=plan.plan_id, cause=plan.cause, detail=plan.title)
-    for step in plan.steps:
+    # Look again right before changing anything: the host may have changed since the preview.
+    steps = _steps_still_needed(plan, session)
+    if not steps:
+        outcome.nothing_to_do = True
+        audit.record(host=plan.host, vm=plan.vm, action="fix-skipped", script="collect-host", params={},
+                     result="nothing-to-do", remote_user=user, plan_id=plan.plan_id, cause=plan.cause,
+                     detail="the problem is no longer present")
+        outcome.verified = True
+        return outcome
+    for step in steps:
         if on_step:
             on_step(step, "running")
         try:
@@ -90,6 +104,24 @@ def apply_plan(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
     if verify:
         verify_plan(outcome, session, audit)
     return outcome
+
+
+def _steps_still_needed(plan: FixPlan, session: HostSession) -> list[FixStep]:
+    from hvassist.fixes.catalogue import build_plan
+
+    before = collect_snapshot(session)
+    current = [f for f in run_rules(before) if f.cause == plan.cause
+               and (plan.vm_id is None or f.vm_id == plan.vm_id)]
+    if not current:
+        return []
+    fresh = build_plan(current[0], before)
+    confirmed = {s.id for s in plan.steps}
+    extra = [s.title for s in fresh.steps if s.id not in confirmed]
+    if extra:
+        raise PlanOutdated("%s changed since you reviewed the fix; it would now also need: %s. Review the fix "
+                           "again." % (plan.vm or plan.host, "; ".join(extra)))
+    wanted = {s.id for s in fresh.steps}
+    return [s for s in plan.steps if s.id in wanted]
 
 
 def verify_plan(outcome: FixOutcome, session: HostSession, audit: AuditLog) -> None:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from hvassist.audit import AuditLog
 from hvassist.cancel import CancelToken
 from hvassist.diagnose.findings import Finding
-from hvassist.fixes.apply import FixOutcome, StepCallback, apply_plan
+from hvassist.fixes.apply import FixOutcome, PlanOutdated, StepCallback, apply_plan
 from hvassist.fixes.catalogue import build_plan, has_fix
 from hvassist.fixes.plan import FixPlan
 from hvassist.remote.errors import RemoteError
@@ -126,6 +126,9 @@ class DiagnoseFlow:
             self._refresh_after_fix()
         except RemoteError as e:
             self.fix_error = e
+        except PlanOutdated as e:
+            self.fix_error = RemoteError(self.plan.host, str(e), "Press 'Back to findings', then open the fix "
+                                         "again to review the new steps.")
         return self.outcome
 
     # -- views ---------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 
 from hvassist.appcontext import AppContext
 from hvassist.connections import Connection
+from hvassist.gui.worker import BackgroundTask, run_in_background
 from hvassist.remote.endpoint import DEFAULT_PORTS, Endpoint
 from hvassist.services.connection_test import ConnectionTestResult, test_connection
-from hvassist.gui.worker import BackgroundTask, run_in_background
 
 
 class ConnectionDialog(QDialog):

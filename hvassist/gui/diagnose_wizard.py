@@ -520,6 +520,9 @@ class DiagnoseWizard(QWidget):
                                                                  plan.vm, vm_state,
                                                                  "; ".join(done) or "none"), "error"))
                 lines.append("<pre>%s</pre>" % html.escape(failed.error.detail))
+            elif outcome.nothing_to_do:
+                self.verify_box.addWidget(banner("Nothing to do: hvassist looked at %s again and the problem is "
+                                                 "already gone. Nothing was changed." % plan.host, "ok"))
             elif outcome.verified:
                 self.verify_box.addWidget(banner("Fixed. hvassist checked %s again: the problem '%s' is gone."
                                                  % (plan.host, flow.finding.title if flow.finding else plan.cause),

@@ -360,7 +360,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         return out
 
     def _wrap(self, plain: bytes) -> bytes:
-        data = self._ntlm.wrap(plain, encrypt=True).data
+        data = bytes(self._ntlm.wrap(plain, encrypt=True).data)
         sig, sealed = data[:16], data[16:]
         return (
             MIME_BOUNDARY + b"\r\n"
@@ -522,13 +522,14 @@ class WinRMEndpoint:
             shell_id = str(uuid.uuid4()).upper()
             self.shells[shell_id] = _Shell(shell_id, opts)
         body = (
-            "<x:ResourceCreated><a:Address>{addr}</a:Address><a:ReferenceParameters>"
-            "<w:ResourceURI>{res}</w:ResourceURI><w:SelectorSet><w:Selector Name=\"ShellId\">{sid}</w:Selector>"
+            f"<x:ResourceCreated><a:Address>{xml_escape(self.url)}</a:Address><a:ReferenceParameters>"
+            f"<w:ResourceURI>{RESOURCE_CMD}</w:ResourceURI><w:SelectorSet>"
+            f"<w:Selector Name=\"ShellId\">{shell_id}</w:Selector>"
             "</w:SelectorSet></a:ReferenceParameters></x:ResourceCreated>"
-            "<rsp:Shell><rsp:ShellId>{sid}</rsp:ShellId><rsp:ResourceUri>{res}</rsp:ResourceUri>"
+            f"<rsp:Shell><rsp:ShellId>{shell_id}</rsp:ShellId><rsp:ResourceUri>{RESOURCE_CMD}</rsp:ResourceUri>"
             "<rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams>"
             "</rsp:Shell>"
-        ).format(addr=xml_escape(self.url), res=RESOURCE_CMD, sid=shell_id)
+        )
         return _envelope(ACTION_CREATE + "Response", mid, body)
 
     def _command(self, root: ET.Element, mid: str, shell: _Shell, user: str | None) -> bytes:
@@ -603,8 +604,8 @@ class WinRMEndpoint:
                      "</rsp:CommandState>" % (cid, STATE_DONE, cmd.exit_code))
         else:
             state = '<rsp:CommandState CommandId="%s" State="%s"/>' % (cid, STATE_RUNNING)
-        return _envelope(ACTION_RECEIVE + "Response", mid, "<rsp:ReceiveResponse>%s%s</rsp:ReceiveResponse>"
-                         % (streams, state))
+        body = "<rsp:ReceiveResponse>%s%s</rsp:ReceiveResponse>" % (streams, state)
+        return _envelope(ACTION_RECEIVE + "Response", mid, body)
 
     def _signal(self, root: ET.Element, mid: str, shell: _Shell) -> bytes:
         sig = root.find("s:Body/rsp:Signal", NS)

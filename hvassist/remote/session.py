@@ -15,7 +15,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import requests
 from winrm.exceptions import (
@@ -108,10 +108,12 @@ class HostSession:
             return self._protocol, self._shell_id
         self._raise_if_cancelled()
         with self._errors():
-            self._protocol = self._make_protocol()
+            protocol = self._make_protocol()
+            self._protocol = protocol
             self.cancel.on_cancel(self._abort_transport)
-            self._shell_id = self._protocol.open_shell(codepage=65001, noprofile=True)
-        return self._protocol, self._shell_id
+            shell_id = protocol.open_shell(codepage=65001, noprofile=True)
+            self._shell_id = shell_id
+        return protocol, shell_id
 
     def _abort_transport(self) -> None:
         proto = self._protocol
@@ -262,7 +264,7 @@ class _ErrorTranslator:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
         if exc is None or isinstance(exc, E.RemoteError):
             return False
         if self.session.cancel.cancelled:
@@ -270,7 +272,7 @@ class _ErrorTranslator:
         translated = translate_exception(exc, self.session.endpoint, self.session.timeouts)
         if translated is None:
             return False
-        raise translated from None
+        raise translated from None  # noqa: B012 - replace the library's exception with a plain one
 
 
 def translate_exception(exc: BaseException, ep: Endpoint, timeouts: Timeouts) -> E.RemoteError | None:

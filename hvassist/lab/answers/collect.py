@@ -70,9 +70,7 @@ def integration_services(host: Host, vm: VM) -> list[dict[str, Any]]:
     out = []
     for name in names:
         enabled = vm.integration_services.get(name, name != "Guest Service Interface")
-        if vm.state != "Running":
-            primary, secondary = "", ""
-        elif not enabled:
+        if vm.state != "Running" or not enabled:
             primary, secondary = "", ""
         elif not vm.guest.reports_kvp:
             primary, secondary = "No Contact", ""

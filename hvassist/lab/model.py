@@ -189,6 +189,7 @@ class Host:
     events: list[Event] = field(default_factory=list)
     hyperv_module: bool = True
     down: bool = False  # the lab does not serve this host (a node that is off)
+    transport: str = ""  # this host's WinRM listener: "http" or "https"; "" = the lab's default
     faults: dict[str, Any] = field(default_factory=dict)  # fault injection, see hvassist.lab.faults
 
     @property
@@ -339,6 +340,9 @@ def _complete(estate: Estate) -> Estate:
         for csv in c.csvs:
             csv.owner = csv.owner or (c.nodes[0] if c.nodes else "")
     for h in estate.hosts:
+        if h.transport not in ("", "http", "https"):
+            raise ScenarioError("%s: host %s has transport %r (use \"http\" or \"https\")" % (
+                estate.name, h.name, h.transport))
         if h.os not in OS_VERSIONS:
             raise ScenarioError("%s: host %s has unknown os %r (known: %s)" % (estate.name, h.name, h.os,
                                                                               ", ".join(OS_VERSIONS)))

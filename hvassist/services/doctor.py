@@ -440,6 +440,9 @@ class _Doctor:
             raise _StepFailed(support.reason, "Choose NTLM for this connection%s." % (
                 ", or install pywinrm's Kerberos extra (pip install \"pywinrm[kerberos]\")"
                 if ep.auth == "kerberos" else ""), ["method chosen: %s" % method], kind="method-not-available")
+        if ep.transport == "http" and ep.auth == "basic":
+            return _Outcome(SKIPPED, "Not tried: Basic logon over HTTP would send your password in clear text "
+                            "(see step 6).")
         if ep.auth == "credssp" and not ep.allow_credssp:
             raise _StepFailed("CredSSP hands your password to the host, and you have not allowed it for this "
                               "connection.", "Choose NTLM or Kerberos, or allow CredSSP explicitly in the "
@@ -463,9 +466,6 @@ class _Doctor:
                 "Choose a method the host offers, or enable %s on the host: %s." % (method, enable),
                 ["logon methods offered: %s" % ", ".join(self.offered), "method chosen: %s" % method],
                 kind="method-not-offered")
-        if ep.transport == "http" and ep.auth == "basic":
-            return _Outcome(SKIPPED, "Not tried: Basic logon over HTTP would send your password in clear text "
-                            "(see step 6).")
         evidence = ["method: %s as %s" % (method, self.username)]
         try:
             protocol = make_protocol(ep, self.username, self.password, self.timeouts)

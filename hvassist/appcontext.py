@@ -12,6 +12,7 @@ from hvassist.audit import AuditLog
 from hvassist.connections import Connection, ConnectionStore
 from hvassist.credentials import CredentialStore
 from hvassist.paths import AppPaths, app_paths
+from hvassist.remote.endpoint import Endpoint
 from hvassist.services.cluster_discovery import ClusterInfo, NodeInfo, apply_discovery
 from hvassist.services.diagnosis import HostTarget
 
@@ -63,6 +64,13 @@ class AppContext:
             if h.name.lower() not in clustered:
                 _add_lab_host(store, lab, h.name, customer.id)
         return cls(paths, creds, store, AuditLog(paths.audit_log), lab=lab, demo=True, _throwaway=home)
+
+    def lab_endpoint_for(self, name: str) -> Endpoint | None:
+        """In the demo, where the lab serves a host or cluster of that name (the lab listens on 127.0.0.1)."""
+        if self.lab is None:
+            return None
+        known = {h.lower() for h in self.lab.host_names()} | {c.name.lower() for c in self.lab.estate.clusters}
+        return self.lab.endpoint(name) if name.lower() in known else None
 
     def node_overrides(self, node: str) -> dict[str, Any]:
         """Connection settings for a newly discovered cluster node: in the demo, its lab port; else none."""

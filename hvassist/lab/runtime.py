@@ -53,6 +53,10 @@ class Lab:
         if not creds.password:
             creds.password = "Lab-" + secrets.token_urlsafe(12)
         users = {creds.user: creds.password}
+        # the same account, typed as a consultant would: CONTOSO\hvadmin
+        bare = creds.user.rpartition("\\")[2]
+        users.update({"%s\\%s" % (d.netbios or d.name.split(".")[0].upper(), bare): creds.password
+                      for d in self.estate.domains})
         if self.auth == "ntlm":
             register_ntlm_users(users)
         self.plans = {h.name: faults.listener_plan(h, self.transport) for h in self.estate.hosts}

@@ -694,6 +694,7 @@ def register_ntlm_users(users: dict[str, str]) -> None:
         path = os.path.join(_NTLM_DIR[0], "ntlm-users.txt")
         with open(path, "w", encoding="utf-8") as fd:
             for u, p in _NTLM_USERS.items():
-                fd.write(":%s:%s\n" % (u, p))
+                domain, _, user = u.rpartition("\\")  # DOMAIN\user logs on as DOMAIN:user
+                fd.write("%s:%s:%s\n" % (domain, user, p))
         os.chmod(path, 0o600)
         os.environ["NTLM_USER_FILE"] = path

@@ -137,5 +137,7 @@ class CredentialStore:
         self._backend = None
         if isinstance(error, keyring.errors.KeyringLocked):
             self.reason = "the keyring is locked and was not unlocked"
+        elif isinstance(error, keyring.errors.InitError):
+            self.reason = "the keyring could not be opened or created"
         else:
             self.reason = "the keyring could not be used (%s)" % type(error).__name__

@@ -17,9 +17,9 @@ from pathlib import Path
 import keyring
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 
 from hvassist.credentials import SERVICE, CredentialStore
+from hvassist.lab.model import load_scenario
 from hvassist.lab.runtime import start_lab
 from hvassist.lab.wsman import register_ntlm_users
 
@@ -28,11 +28,15 @@ GROUP_PASSWORD = "Orchid-Granite-5521"
 OWN_PASSWORD = "Falcon-Meadow-9083"
 
 
+def secret_service():
+    from keyring.backends import SecretService
+
+    return SecretService.Keyring()
+
+
 def secret_service_available() -> bool:
     try:
-        from keyring.backends import SecretService
-
-        backend = SecretService.Keyring()
+        backend = secret_service()
         if backend.priority <= 0:  # raises when no Secret Service answers on D-Bus
             return False
         backend.set_password("hvassist-test-probe", "probe", "x")
@@ -42,7 +46,9 @@ def secret_service_available() -> bool:
         return False
 
 
-needs_secret_service = pytest.mark.skipif(not secret_service_available(),
+# CI sets HVASSIST_REQUIRE_KEYRING=1 so that a missing Secret Service fails instead of skipping silently.
+_REQUIRED = os.environ.get("HVASSIST_REQUIRE_KEYRING") == "1"
+needs_secret_service = pytest.mark.skipif(not _REQUIRED and not secret_service_available(),
                                           reason="no Secret Service reachable (run under .ci/keyring-session.sh)")
 
 
@@ -59,10 +65,12 @@ def run_helper(mode: str, request: dict, home: Path, env_extra: dict | None = No
 @pytest.mark.keyring
 @needs_secret_service
 def test_restart_keeps_everything_and_asks_for_no_password(tmp_path):
-    lab = start_lab("doctor")
+    assert secret_service_available(), "HVASSIST_REQUIRE_KEYRING=1 but no Secret Service is reachable"
+    estate = load_scenario("doctor")
+    estate.credentials.password = GROUP_PASSWORD
+    lab = start_lab(estate)
     register_ntlm_users({"legacyadmin": OWN_PASSWORD})  # HV-LEGACY's own account
-    lab.estate.credentials.password = GROUP_PASSWORD
-    register_ntlm_users({lab.username: GROUP_PASSWORD})
+    group_user = "CONTOSO\\%s" % lab.username
     ids: list[str] = []
     try:
         hosts = []
@@ -74,7 +82,7 @@ def test_restart_keeps_everything_and_asks_for_no_password(tmp_path):
                 h.update(user="legacyadmin", password=OWN_PASSWORD)
             hosts.append(h)
         home = tmp_path / "home"
-        first = run_helper("setup", {"group_user": lab.username, "group_password": GROUP_PASSWORD, "hosts": hosts},
+        first = run_helper("setup", {"group_user": group_user, "group_password": GROUP_PASSWORD, "hosts": hosts},
                            home)
         ids = first["ids"]
         assert first["persistent"] and "Secret Service" in first["backend"]
@@ -84,7 +92,7 @@ def test_restart_keeps_everything_and_asks_for_no_password(tmp_path):
                 data = p.read_bytes()
                 assert GROUP_PASSWORD.encode() not in data and OWN_PASSWORD.encode() not in data, p
         # the passwords are in the Secret Service, under hvassist's name
-        assert keyring.get_password(SERVICE, "credential:%s" % ids[0]) == GROUP_PASSWORD
+        assert secret_service().get_password(SERVICE, "credential:%s" % ids[0]) == GROUP_PASSWORD
 
         shot = Path(os.environ.get("HVASSIST_SHOT_DIR", tmp_path)) / "restart-tree.png"
         second = run_helper("restart", {"gui": True, "screenshot": str(shot)}, home)
@@ -93,19 +101,21 @@ def test_restart_keeps_everything_and_asks_for_no_password(tmp_path):
         for name in ("HV-OK", "HV-OK-HTTP"):
             h = second["hosts"][name]
             assert h["ok"], h["summary"]
-            assert (h["user"], h["from"]) == (lab.username, "Contoso")
+            assert (h["user"], h["from"]) == (group_user, "Contoso")
             assert "CONTOSO\\%s" % lab.username in h["ran_as"]
         legacy = second["hosts"]["HV-LEGACY"]
         assert legacy["ok"] and (legacy["user"], legacy["from"]) == ("legacyadmin", "own")
         assert "CONTOSO\\legacyadmin" in legacy["ran_as"], "the override was used, not the group's account"
         tree = "\n".join(second["tree"])
         assert "Contoso" in tree and "HV-OK" in tree and "HV-LEGACY" in tree
-        assert "own credentials" in tree and "from Contoso" in tree
+        assert "Contoso | %s" % group_user in second["tree"]
+        assert "  HV-LEGACY | own: legacyadmin" in second["tree"]
+        assert "  HV-OK | from Contoso" in second["tree"] and "  HV-OK-HTTP | from Contoso" in second["tree"]
     finally:
         lab.stop()
         for item in ids:
             try:
-                keyring.delete_password(SERVICE, "credential:%s" % item)
+                secret_service().delete_password(SERVICE, "credential:%s" % item)
             except keyring.errors.PasswordDeleteError:
                 pass
 
@@ -114,20 +124,41 @@ def _gnome_keyring_binaries() -> bool:
     return bool(shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon"))
 
 
+def _private_keyring_env(home: Path) -> dict:
+    return {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share"), "XDG_RUNTIME_DIR": str(home),
+            "DISPLAY": ""}
+
+
 @pytest.mark.skipif(not _gnome_keyring_binaries(), reason="dbus-run-session / gnome-keyring-daemon not installed")
 def test_locked_keyring_keeps_passwords_in_memory_and_says_so(tmp_path):
-    # A private D-Bus session whose gnome-keyring is started but never unlocked (and has no way to prompt).
+    # A private user with a login keyring (created unlocked once), then a new session in which it is locked
+    # and nothing can prompt to unlock it.
     home = tmp_path / "user"
     home.mkdir()
-    script = "gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec \"$@\""
-    result = run_helper("probe", {"password": "Locked-Out-123"}, tmp_path / "hv",
-                        env_extra={"HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share"),
-                                   "XDG_RUNTIME_DIR": str(home), "DISPLAY": ""},
-                        wrapper=["dbus-run-session", "--", "sh", "-c", script, "sh"])
+    env = {**os.environ, **_private_keyring_env(home)}
+    create = "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; sleep 0.5"
+    subprocess.run(["dbus-run-session", "--", "sh", "-c", create], env=env, timeout=60, check=True,
+                   capture_output=True)
+    assert list((home / ".local/share/keyrings").glob("*.keyring")), "the login keyring exists"
+    start = "gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec \"$@\""
+    result = run_helper("probe", {"password": "Locked-Out-123"}, tmp_path / "hv", env_extra=_private_keyring_env(home),
+                        wrapper=["dbus-run-session", "--", "sh", "-c", start, "sh"])
     assert result["persistent"] is False and result["read_back"] is True
-    assert "held in memory for this session only" in result["backend"] and "locked" in result["backend"]
-    assert "you will be asked again next time" in result["backend"]
+    assert "held in memory for this session only" in result["backend"]
+    assert "the keyring is locked" in result["backend"] and "you will be asked again next time" in result["backend"]
+    assert result["before"]["persistent"] is False, "known at start, before any password is typed"
     assert result["backend_name"] == "memory only (this session)"
+
+
+@pytest.mark.skipif(not _gnome_keyring_binaries(), reason="dbus-run-session / gnome-keyring-daemon not installed")
+def test_keyring_that_cannot_be_created_keeps_passwords_in_memory(tmp_path):
+    home = tmp_path / "user"
+    home.mkdir()
+    start = "gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; exec \"$@\""
+    result = run_helper("probe", {"password": "No-Keyring-789"}, tmp_path / "hv", env_extra=_private_keyring_env(home),
+                        wrapper=["dbus-run-session", "--", "sh", "-c", start, "sh"])
+    assert result["persistent"] is False and result["read_back"] is True
+    assert "could not be opened or created" in result["backend"]
 
 
 def test_absent_keyring_keeps_passwords_in_memory_and_says_so(tmp_path):
@@ -138,8 +169,10 @@ def test_absent_keyring_keeps_passwords_in_memory_and_says_so(tmp_path):
     assert result["read_back"] is True
 
 
-class _LockedBackend(KeyringBackend):
-    priority = 5  # type: ignore[assignment]
+# Stand-ins are plain classes, not KeyringBackend subclasses: those register themselves with keyring and
+# could be chosen as this process's default backend.
+class _LockedBackend:
+    priority = 5
 
     def get_password(self, service, username):
         raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
@@ -151,11 +184,10 @@ class _LockedBackend(KeyringBackend):
         raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
 
 
-class _WorkingThenLocked(KeyringBackend):
-    priority = 5  # type: ignore[assignment]
+class _WorkingThenLocked:
+    priority = 5
 
     def __init__(self):
-        super().__init__()
         self.data = {}
         self.locked = False
 
@@ -194,8 +226,8 @@ def test_keyring_that_locks_later_falls_back_to_memory_with_a_message():
 
 
 def test_plaintext_backends_are_never_used():
-    class PlaintextKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
+    class PlaintextKeyring:
+        priority = 1
 
         def get_password(self, service, username):
             return None

@@ -107,8 +107,6 @@ class ConnectionDialog(QDialog):
         self.auth_note = QLabel()
         self.auth_note.setWordWrap(True)
         self.auth_note.setAccessibleName("About the logon method")
-        if not kerberos.available:
-            self.auth_note.setText(kerberos.reason + " NTLM works for domain and local accounts.")
         v.addWidget(self.auth_note)
         self.credssp_warning = banner(CREDSSP_WARNING, "warning")
         self.credssp_warning.hide()
@@ -189,6 +187,7 @@ class ConnectionDialog(QDialog):
             self.auth.setCurrentIndex(max(0, self.auth.findData(conn.auth)))
             self.credssp.setChecked(conn.allow_credssp or conn.auth == "credssp")
         self._credssp_toggled(self.credssp.isChecked())
+        self._auth_changed()
         self._creds_mode()
         self._update_inherited()
         self._update_cert()
@@ -208,10 +207,15 @@ class ConnectionDialog(QDialog):
         self._update_cert()
 
     def _auth_changed(self) -> None:
-        method = self.auth.currentData()
-        support = auth_support(method)
-        if method == "credssp" and not support.available:
+        support = auth_support(self.auth.currentData() or "ntlm")
+        kerberos = auth_support("kerberos")
+        if not support.available:
             self.auth_note.setText(support.reason)
+        elif not kerberos.available:
+            self.auth_note.setText(kerberos.reason + " NTLM works for domain and local accounts.")
+        else:
+            self.auth_note.setText("")
+        self.auth_note.setVisible(bool(self.auth_note.text()))
 
     def _credssp_toggled(self, on: bool) -> None:
         index = self.auth.findData("credssp")

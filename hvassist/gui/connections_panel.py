@@ -559,6 +559,7 @@ class ConnectionsPanel(QWidget):
         box.setDefaultButton(cancel)
         box.exec()
         if box.clickedButton() is not delete:
+            self.tree.setFocus()
             return
         if g is not None:
             store.remove_group(g.id)
@@ -626,6 +627,8 @@ class ConnectionsPanel(QWidget):
             return read_clusters(targets, cancel)
 
         def done(readings: ClusterReadings) -> None:
+            if task.cancel_token.cancelled:  # the window is closing: leave the store alone
+                return
             readings.skipped.update(skipped)
             result = apply_readings(self.ctx.connections, readings, self.ctx.node_overrides)
             parts = [ch.summary for ch in result.changes]
@@ -640,7 +643,7 @@ class ConnectionsPanel(QWidget):
         def failed(error: BaseException) -> None:
             self.status.setText("Refreshing the cluster nodes failed: %s" % error)
 
-        self.refresh_task = run_in_background(work, done, failed)
+        task = self.refresh_task = run_in_background(work, done, failed)
 
     def cancel_work(self) -> None:
         if self.refresh_task is not None and self.refresh_task.running:

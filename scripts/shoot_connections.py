@@ -33,6 +33,20 @@ from hvassist.lab.wsman import register_ntlm_users  # noqa: E402
 from hvassist.services.cluster_discovery import refresh_clusters  # noqa: E402
 
 
+def dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    for role, colour in [(QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e8e8e8"),
+                         (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#2b2b2b"),
+                         (QPalette.ColorRole.Text, "#e8e8e8"), (QPalette.ColorRole.Button, "#353535"),
+                         (QPalette.ColorRole.ButtonText, "#e8e8e8"), (QPalette.ColorRole.Highlight, "#2f65ca"),
+                         (QPalette.ColorRole.HighlightedText, "#ffffff"),
+                         (QPalette.ColorRole.PlaceholderText, "#9a9a9a")]:
+        p.setColor(role, QColor(colour))
+    return p
+
+
 def wait_until(cond, timeout_ms: int = 60000) -> None:
     waited = 0
     while not cond():
@@ -65,15 +79,17 @@ def build(ctx: AppContext, lab) -> dict[str, str]:
     host("HV-LEGACY", berlin.id, username="legacyadmin")
     host("HV-TLS-CA", hamburg.id)
     host("HV-NOT-ADMIN", hamburg.id)
+    host("HV-HVADMIN", hamburg.id)
     fabrikam = store.add_group("Fabrikam")
     host("HV-DNS", fabrikam.id)
+    host("HV-TLS-EXPIRED", fabrikam.id)
     ids.update(contoso=contoso.id, berlin=berlin.id, fabrikam=fabrikam.id)
     return ids
 
 
 def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    app = make_application()
+    app = make_application()  # noqa: F841 - keeps the application alive
     lab = start_lab(load_scenario("doctor"))
     register_ntlm_users({"legacyadmin": "Legacy-Admin-Pass1"})  # HV-LEGACY's own account
     ctx = AppContext.create()
@@ -153,6 +169,15 @@ def main(out: Path) -> int:
         tls.accept()
         doctor("HV-NOT-ADMIN", "10-doctor-not-admin.png").accept()
         doctor("HV-DNS", "11-doctor-name-not-found.png").accept()
+        doctor("HV-HVADMIN", "12-doctor-warning.png").accept()
+
+        # the same in a dark theme
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+        win.connections.refresh()
+        QTest.qWait(100)
+        win.grab().save(str(out / "13-connection-tree-dark.png"))
+        doctor("HV-TLS-EXPIRED", "14-doctor-expired-dark.png").accept()
         win.close()
     finally:
         ctx.close()

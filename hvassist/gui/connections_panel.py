@@ -585,16 +585,12 @@ class ConnectionsPanel(QWidget):
         store = self.ctx.connections
         r = store.resolve(c)
         password = r.password
-        if not r.username:
-            QMessageBox.information(self, "No credentials", "%s has no credentials yet. Set them on the host, or on "
-                                    "its customer or site (Set credentials, Ctrl+K)." % c.name)
-            return None
-        if password is None:
+        if r.username and password is None:
+            # not saved (no keyring, or a new computer): ask; without one the doctor still checks the network
             password = ask_password(self, r.username, r.credential_from or c.name)
-            if password is None:
-                return None
-            store.set_password(r.credential_owner, password)  # keyring, or memory when there is none
-            self.refresh()
+            if password is not None:
+                store.set_password(r.credential_owner, password)  # keyring, or memory when there is none
+                self.refresh((c.kind, c.id))
 
         def trust(fingerprint: str) -> None:
             store.pin_certificate(c.id, fingerprint)

@@ -70,7 +70,8 @@ def steps_html(steps: list[StepResult], all_evidence: bool = False) -> str:
         if s.evidence and (s.status in (FAIL, WARN) or (all_evidence and s.status == PASS)):
             body += "<div style='color:%s; margin-top:2px'>What was seen:<br/>%s</div>" % (
                 muted, "<br/>".join("• " + html.escape(e) for e in s.evidence))
-        rows.append("<tr><td style='padding:5px 8px 1px 0; color:%s; font-size:large' valign='top'><b>%s</b></td>"
+        rows.append("<tr><td width='22' style='padding:5px 8px 1px 0; color:%s; font-size:large' valign='top'>"
+                    "<b>%s</b></td>"
                     "<td style='padding:5px 0 1px 0' valign='top'>%s%s</td></tr>" % (colour, mark, head, body))
     return "<table cellspacing='0' width='100%%'>%s</table>" % "".join(rows)
 

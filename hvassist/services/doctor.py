@@ -111,8 +111,7 @@ class DoctorReport:
             number = [s.id for s in self.steps].index(failed.id) + 1
             return "Failed at step %d, %s: %s" % (number, failed.title, failed.message)
         if self.warnings:
-            return "All checks passed, with %d warning(s): %s hvassist can connect." % (
-                len(self.warnings), " ".join(w.message for w in self.warnings))
+            return "hvassist can connect to %s. Warning: %s" % (self.host, " ".join(w.message for w in self.warnings))
         return "All checks passed: hvassist can connect to %s and manage Hyper-V." % self.host
 
     def to_json(self) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from hvassist.lab.wsman import CommandIO
 from hvassist.remote.scripts import BOOTSTRAP, SEPARATOR, get_script
 
 NASTY = ["'", "\u2018", "\u2019", "\u201a", "\u201b", '"', "\u201c", "\u201d", "\u201e", "$(", ")", "`", ";",
-         "\n", "\r\n", "\x00", "|", "&", "@{", "}", "#", "<#", "#>", "\u202e", "\u200f", "\U0001f4a5", "Remove-VM * -Force",
+         "\n", "\r\n", "\x00", "|", "&", "@{", "}", "#", "<#", "#>", "\u202e", "\u200f", "\U0001f4a5",
+         "Remove-VM * -Force",
          "$env:COMPUTERNAME", "\\\\server\\share", "%s", "{0}", "\u2028", "\ufeff"]
 hostile = st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=8)), min_size=1, max_size=12).map("".join)
 long_names = st.integers(min_value=300, max_value=5000).map(lambda n: ("x'\u2019" * n)[:n])

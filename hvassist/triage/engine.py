@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hvassist.triage.knowledge import CodeInfo, EventTemplate, Knowledge, knowledge
@@ -22,6 +22,8 @@ MAX_CHARS = 2_000_000  # larger pastes are cut (a whole exported log belongs in 
 MIN_TOP_SCORE = 0.25  # below this the best cause is a guess: report unrecognised
 MIN_SHOWN_SCORE = 0.1
 MIN_SHOWN_RATIO = 0.2  # show causes scoring at least this share of the best one
+STRONG_WEIGHT = 0.7  # a signal this strong names its cause; generic wrapper messages then count less
+GENERIC_DAMPING = 0.5
 MAX_CAUSES = 6
 MAX_EVIDENCE = 6
 SNIPPET_CHARS = 160
@@ -59,6 +61,7 @@ class _Signal:
     label: str  # what was recognised, in plain words
     evidence: list[str]
     causes: dict[str, float]
+    generic: bool = False  # a wrapper message around the real error
 
 
 # --- text helpers -------------------------------------------------------------------------------
@@ -165,7 +168,8 @@ def _wmi_signals(text: str, kb: Knowledge, short: bool) -> list[_Signal]:
         seen.add(code)
         info = kb.wmi[code]
         evidence = _snippet(text, max(text.rfind("\n", 0, m.start()) + 1, m.start() - 30), m.end() + 1)
-        signals.append(_Signal("Hyper-V WMI job error %d: %s" % (code, info.meaning), [evidence], dict(info.causes)))
+        signals.append(_Signal("Hyper-V WMI job error %d: %s" % (code, info.meaning), [evidence], dict(info.causes),
+                               info.generic))
     return signals
 
 
@@ -352,7 +356,7 @@ def _pattern_signals(text: str, kb: Knowledge, context: bool) -> list[_Signal]:
             label = "Message %r" % evidence
             if pattern.source in source:
                 label += " (as %s reports it)" % source[pattern.source]
-            signals.append(_Signal(label, [evidence], dict(pattern.causes)))
+            signals.append(_Signal(label, [evidence], dict(pattern.causes), pattern.generic))
     return signals
 
 
@@ -369,12 +373,14 @@ def _titles() -> Mapping[str, str]:
         return {}
 
 
-def _rank(signals: Iterable[_Signal], kb: Knowledge) -> list[RankedCause]:
+def _rank(signals: list[_Signal], kb: Knowledge) -> list[RankedCause]:
     remaining: dict[str, float] = {}
     evidence: dict[str, list[tuple[float, str]]] = {}
+    specific = any(not s.generic and max(s.causes.values(), default=0.0) >= STRONG_WEIGHT for s in signals)
     for signal in signals:
+        damping = GENERIC_DAMPING if specific and signal.generic else 1.0
         for cause_id, weight in signal.causes.items():
-            weight = min(max(weight, 0.0), 1.0)
+            weight = min(max(weight * damping, 0.0), 1.0)
             if weight <= 0:
                 continue
             remaining[cause_id] = remaining.get(cause_id, 1.0) * (1.0 - weight)

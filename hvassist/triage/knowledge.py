@@ -41,6 +41,7 @@ class WmiCode:
     code: int
     meaning: str
     causes: Mapping[str, float]
+    generic: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class MessagePattern:
     regex: re.Pattern[str]
     causes: Mapping[str, float]
     needs_context: bool
+    generic: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ def _load_codes(directory: Path, known: Mapping[str, NextStep]) -> tuple[dict[in
         if not code_text.isdigit():
             raise KnowledgeError("%s: WMI job codes are decimal numbers" % where)
         wmi[int(code_text)] = WmiCode(int(code_text), _str(entry, "meaning", where),
-                                      _causes(entry.get("causes", {}), where, known))
+                                      _causes(entry.get("causes", {}), where, known), bool(entry.get("generic", False)))
     return codes, text_factor, wmi
 
 
@@ -301,7 +303,8 @@ def _load_patterns(directory: Path, known: Mapping[str, NextStep]) -> dict[str, 
         patterns.append(MessagePattern(name=name, source=_str(entry, "source", where, ""),
                                        regex=_compile(entry.get("regex"), where),
                                        causes=_causes(entry.get("causes", {}), where, known),
-                                       needs_context=bool(entry.get("needs_context", True))))
+                                       needs_context=bool(entry.get("needs_context", True)),
+                                       generic=bool(entry.get("generic", False))))
     return {
         "patterns": tuple(patterns), "context": _compile(context.get("regex"), "patterns.toml [context]"),
         "short_text_words": int(context.get("short_text_words", 6)),

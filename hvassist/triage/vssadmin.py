@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from hvassist.triage.knowledge import Knowledge, knowledge
 
-_NAME_LINE = re.compile(r"^[ \t]*[^:'\n]{2,60}?[ \t]*:[ \t]*'(?P<name>[^'\n]{1,120})'[ \t]*$", re.MULTILINE)
+# "Writer name: 'X'", "Nom de l'enregistreur : 'X'", "Verfassername: „X“": label, colon, quoted name.
+_NAME_LINE = re.compile(
+    r"^[ \t]*[^:\n]{2,60}?[ \t]*:[ \t]*['\"«„“‘](?P<name>[^'\"«»„“”‘’\n]{1,120})['\"»“”’][ \t]*$", re.MULTILINE)
 _GUID = re.compile(r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}")
 _STATE = re.compile(r"\[\s*(\d{1,2})\s*\]\s*(.*)")
 _LABEL_VALUE = re.compile(r"^[^:\n]{1,60}:\s*(.*?)\s*$")

@@ -98,7 +98,7 @@ def _is_short(text: str, kb: Knowledge) -> bool:
 
 # --- error codes --------------------------------------------------------------------------------
 
-_HEX = re.compile(r"(?<![0-9A-Za-z_])-?0x([0-9A-Fa-f]{1,8})L?(?![0-9A-Za-z_])")
+_HEX = re.compile(r"(?<![0-9A-Za-z_])-?0[xX]([0-9A-Fa-f]{1,8})L?(?![0-9A-Za-z_])")
 _BARE_HEX = re.compile(r"(?<![0-9A-Za-z_{}\-])([0-9A-Fa-f]{8})(?![0-9A-Za-z_{}\-])")
 _DECIMAL = re.compile(r"(?<![\w.,])(%%|-)?(\d{9,10})(?![\w.,])")
 _SYMBOL = re.compile(r"\b(VSS_E_[A-Z_]+|E_ACCESSDENIED|ERROR_[A-Z_]+)\b")
@@ -329,7 +329,7 @@ def _writer_signals(text: str, kb: Knowledge, notes: list[str], recognised: list
         label = "VSS writer '%s' is in state %s" % (w.name, state)
         if w.last_error:
             label += " (last error: %s)" % w.last_error
-        evidence = [_snippet(w.evidence, 0, len(w.evidence))]
+        evidence = [_snippet(line, 0, len(line)) for line in w.evidence.splitlines() if line.strip()]
         signals.append(_Signal(label, evidence, {c: v * factor for c, v in causes.items()}))
         code = w.last_error_code
         if code:

@@ -78,7 +78,7 @@ def watch_backup(call: LabCall) -> Iterator[dict[str, Any]]:
     with estate.lock:
         vm = _find_vm(call)
         seen_events = len(host.events)
-        start = {
+        start: dict[str, Any] = {
             "kind": "start",
             "time": iso(dt.datetime.now(dt.UTC)),
             "host": {

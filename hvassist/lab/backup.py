@@ -214,8 +214,8 @@ class LabBackupJob:
                     10103,
                     "Error",
                     f"The virtual machine '{vm.name}' cannot be hot backed up since it has no SCSI "
-                    "controllers attached. Please add one or more SCSI controllers to the virtual machine before "
-                    f"performing a backup. (Virtual machine ID {vm.id.upper()})",
+                    "controllers attached. Please add one or more SCSI controllers to the virtual machine "
+                    f"before performing a backup. (Virtual machine ID {vm.id.upper()})",
                     [vm.name, vm.id.upper()],
                 )
                 self._writer(8, "Non-retryable error")

@@ -16,6 +16,7 @@ from hvassist import __version__
 # Command modules, in the order --help lists them.
 COMMAND_MODULES = [
     "hvassist.cli.lab_cmd",
+    "hvassist.cli.stages_cmd",
 ]
 
 

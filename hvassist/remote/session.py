@@ -14,7 +14,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,7 +202,8 @@ class HostSession:
         result = self.run(script, params)
         return parse_json_output(self.endpoint.host, result)
 
-    def stream_json_lines(self, script: str | Script, params: dict[str, Any] | None = None) -> Iterator[Any]:
+    def stream_json_lines(self, script: str | Script, params: dict[str, Any] | None = None
+                          ) -> Generator[Any, None, None]:
         """Yield one parsed object per output line of a long-running (``jsonl``) script. Closing the
         iterator early (``break``, ``close()``) stops the script on the host."""
         import queue

@@ -67,8 +67,6 @@ class BackupTimeline:
         out: dict[str, Any] = {"result": self.result, "stage": self.stage, "cause": self.cause}
         if self.degraded:
             out["degraded"] = self.degraded
-        if self.failure_evidence:
-            out["evidence"] = list(self.failure_evidence)
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -80,6 +78,8 @@ class BackupTimeline:
             "stages": [m.to_json() for m in self.marks],
             **self.result_json(),
         }
+        if self.failure_evidence:
+            out["failure_evidence"] = list(self.failure_evidence)
         if self.note:
             out["note"] = self.note
         return out
@@ -104,7 +104,7 @@ class BackupTimeline:
             marks=marks,
             result=data.get("result", "running"),
             cause=data.get("cause"),
-            failure_evidence=[str(e) for e in data.get("evidence", [])],
+            failure_evidence=[str(e) for e in data.get("failure_evidence", [])],
             degraded=data.get("degraded"),
             source=data.get("source", "live"),
             note=str(data.get("note") or ""),

@@ -630,6 +630,8 @@ def register_ntlm_users(users: dict[str, str], directory: str) -> None:
     with _NTLM_LOCK:
         _NTLM_USERS.update(users)
         path = os.environ.get("HVASSIST_LAB_NTLM_FILE") or os.path.join(directory, "ntlm-users.txt")
+        if not os.path.isdir(os.path.dirname(path)):  # the lab that made it was stopped (its folder removed)
+            path = os.path.join(directory, "ntlm-users.txt")
         with open(path, "w", encoding="utf-8") as fd:
             for u, p in _NTLM_USERS.items():
                 fd.write(":%s:%s\n" % (u, p))

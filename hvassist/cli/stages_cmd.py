@@ -286,7 +286,7 @@ def _show_replay(args: argparse.Namespace, timeline: BackupTimeline) -> int:
 
 
 def _exit_code(timeline: BackupTimeline) -> int:
-    return EXIT_OK if timeline.result in ("completed", "no-failure-recorded") else EXIT_PROBLEM
+    return EXIT_PROBLEM if timeline.failed else EXIT_OK
 
 
 # -- output ----------------------------------------------------------------------------------------

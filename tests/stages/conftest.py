@@ -30,7 +30,12 @@ def catalogue_cause_ids() -> set[str]:
     ids = set()
     for line in (kb / "causes.md").read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and len(cells) >= 2 and cells[0] not in ("id", "") and not cells[0].startswith("-"):
+        if (
+            line.startswith("|")
+            and len(cells) >= 2
+            and cells[0] not in ("id", "")
+            and not cells[0].startswith("-")
+        ):
             ids.add(cells[0])
     assert ids, "no cause ids parsed from causes.md"
     return ids

@@ -6,11 +6,29 @@ import pytest
 
 from hvassist.stages import model as M
 
-IDS_2012R2 = ("gather-metadata", "prepare-backup", "prepare-snapshot", "freeze", "commit-snapshot", "thaw-merge",
-              "read-snapshot", "backup-complete")
+IDS_2012R2 = (
+    "gather-metadata",
+    "prepare-backup",
+    "prepare-snapshot",
+    "freeze",
+    "commit-snapshot",
+    "thaw-merge",
+    "read-snapshot",
+    "backup-complete",
+)
 IDS_2016 = ("request-checkpoint", "guest-freeze", "create-checkpoint", "read-rct", "convert-reference-point")
-ACTORS = {"requestor", "host-vss", "hv-writer", "ic-provider", "guest", "vm-disks", "vscsi", "csv-lun",
-          "vss-provider", "offhost-proxy"}
+ACTORS = {
+    "requestor",
+    "host-vss",
+    "hv-writer",
+    "ic-provider",
+    "guest",
+    "vm-disks",
+    "vscsi",
+    "csv-lun",
+    "vss-provider",
+    "offhost-proxy",
+}
 
 
 def test_stage_ids_are_the_fixed_ones():
@@ -20,7 +38,7 @@ def test_stage_ids_are_the_fixed_ones():
 
 
 def test_actor_ids_cover_the_issue():
-    assert ACTORS <= set(M.catalogue().actors)
+    assert set(M.catalogue().actors) >= ACTORS
 
 
 @pytest.mark.parametrize("stage_id", IDS_2012R2 + IDS_2016)
@@ -66,7 +84,9 @@ def test_variants_change_text_beats_and_actors():
     software = commit.view(M.Variant("software", "on-host"))
     hardware = commit.view(M.Variant("hardware", "on-host"))
     assert "copy-on-write" in software.what and "SAN" in hardware.what
-    assert any("shadow" in b.show for b in software.beats) and not any("lun-snapshot" in b.show for b in software.beats)
+    assert any("shadow" in b.show for b in software.beats) and not any(
+        "lun-snapshot" in b.show for b in software.beats
+    )
     assert any("lun-snapshot" in b.show for b in hardware.beats)
     read_off = M.get_stage("read-snapshot").view(M.Variant("hardware", "off-host"))
     read_on = M.get_stage("read-snapshot").view(M.Variant("hardware", "on-host"))

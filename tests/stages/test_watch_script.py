@@ -15,8 +15,19 @@ from hvassist.resources import resource_path
 
 SCRIPT = resource_path("ps", "watch-backup.ps1")
 SCHEMA = resource_path("ps", "watch-backup.schema.json")
-COMMON_PARAMETERS = {"verbose", "debug", "erroraction", "warningaction", "errorvariable", "warningvariable",
-                     "outvariable", "outbuffer", "pipelinevariable", "whatif", "confirm"}
+COMMON_PARAMETERS = {
+    "verbose",
+    "debug",
+    "erroraction",
+    "warningaction",
+    "errorvariable",
+    "warningvariable",
+    "outvariable",
+    "outbuffer",
+    "pipelinevariable",
+    "whatif",
+    "confirm",
+}
 EXTERNAL_PROGRAMS = {"vssadmin"}
 
 
@@ -43,7 +54,7 @@ def _nodes(node, kind):
 
 
 def _text(node, src: bytes) -> str:
-    return src[node.start_byte:node.end_byte].decode("utf-8")
+    return src[node.start_byte : node.end_byte].decode("utf-8")
 
 
 def test_header():
@@ -98,8 +109,11 @@ def test_cmdlets_and_parameters_exist_on_2012r2():
         if not names:
             continue
         name = _text(names[0], src)
-        params = [_text(p, src).lstrip("-").rstrip(":").lower() for p in _nodes(cmd, "command_parameter")
-                  if p.parent is not None and p.parent.parent == cmd]
+        params = [
+            _text(p, src).lstrip("-").rstrip(":").lower()
+            for p in _nodes(cmd, "command_parameter")
+            if p.parent is not None and p.parent.parent == cmd
+        ]
         used.append(name)
         if name.lower() in functions or name.lower() in EXTERNAL_PROGRAMS:
             continue
@@ -138,19 +152,25 @@ def test_lab_answer_lines_validate(seed_lab):
 
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     host, _ = seed_lab.estate.find_vm("VM002")
-    session = HostSession(seed_lab.endpoint(host.name), seed_lab.username, seed_lab.password,
-                          timeouts=Timeouts(operation=1))
+    session = HostSession(
+        seed_lab.endpoint(host.name), seed_lab.username, seed_lab.password, timeouts=Timeouts(operation=1)
+    )
     lines = []
     job = LabBackupJob(seed_lab.estate, "VM002", step_seconds=0.05)
     with session:
-        stream = session.stream_json_lines("watch-backup", {"VMName": "VM002", "DurationSeconds": 60,
-                                                            "PollSeconds": 0.05})
+        stream = session.stream_json_lines(
+            "watch-backup", {"VMName": "VM002", "DurationSeconds": 60, "PollSeconds": 0.05}
+        )
         for line in stream:
             lines.append(line)
             if line.get("seq") == 1:
                 job.start()
-            if job.outcome.result != "running" and line.get("kind") == "observation" \
-                    and line["writer"]["state"] == 1 and len(lines) > 3:
+            if (
+                job.outcome.result != "running"
+                and line.get("kind") == "observation"
+                and line["writer"]["state"] == 1
+                and len(lines) > 3
+            ):
                 break
         stream.close()
         # the session is usable again after the watcher was stopped

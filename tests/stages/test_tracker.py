@@ -34,7 +34,7 @@ def start(build=9600, version="5.0"):
 def obs(seq, writer=1, checkpoints=(), files=(), shadows=(), events=(), state="Running", error="No error"):
     return {
         "kind": "observation",
-        "time": "2026-01-01T00:00:%02dZ" % seq,
+        "time": f"2026-01-01T00:00:{seq:02d}Z",
         "seq": seq,
         "vm": {"state": state, "status": "Operating normally"},
         "checkpoints": [{"id": c, "name": "VM001 - Backup", "type": "Recovery"} for c in checkpoints],
@@ -186,7 +186,8 @@ def test_event_meanings():
         "provider": "Microsoft-Windows-Hyper-V-VMMS",
         "id": 19100,
         "level": "Error",
-        "message": "'VM001' background disk merge failed to complete: General access denied error (0x80070005)",
+        "message": "'VM001' background disk merge failed to complete: "
+        "General access denied error (0x80070005)",
     }
     assert (classify_event(merge).stage, classify_event(merge).cause) == ("thaw-merge", "permissions-av")
     vss = {
@@ -226,7 +227,8 @@ def test_replay_picks_the_latest_backup_and_the_decisive_error():
         "id": 19100,
         "level": "Error",
         "time": "2026-01-03T00:00:00Z",
-        "message": "'VM001' background disk merge failed to complete: General access denied error (0x80070005)",
+        "message": "'VM001' background disk merge failed to complete: "
+        "General access denied error (0x80070005)",
     }
     t = replay_last_backup([merge], "VM001", flow="2016")
     assert (t.stage, t.cause) == ("convert-reference-point", "permissions-av")

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "hvassist.cli.diagnose_cmd",
     "hvassist.cli.lab_cmd",
     "hvassist.cli.triage_cmd",
+    "hvassist.cli.stages_cmd",
 ]
 
 

@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
             ("Check a migration", "Move VMs from a 2008 R2 cluster to a 2012 R2+ cluster in another domain, "
              "registering them in place.", None),
             ("Paste an error", "Paste an event, a backup job error or vssadmin output and see the likely "
-             "causes.", None),
+             "causes.", self.open_triage),
         ])
         self.stack.addWidget(self.home)
         splitter = QSplitter()
@@ -213,6 +213,14 @@ class MainWindow(QMainWindow):
         wizard.closed.connect(self.show_home)
         self.show_page(wizard)
         wizard.setFocus()
+
+    def open_triage(self) -> None:
+        from hvassist.gui.triage_page import TriagePage
+
+        page = TriagePage()
+        page.closed.connect(self.show_home)
+        self.show_page(page)
+        page.input.setFocus()
 
     def add_connection(self) -> None:
         from hvassist.gui.connection_dialog import ConnectionDialog

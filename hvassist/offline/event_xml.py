@@ -72,11 +72,8 @@ def raw_event_from_element(event: ET.Element) -> RawEvent:
         raw.data.extend(_leaves(user_data))
     rendering = _child(event, "RenderingInfo")
     if rendering is not None:
-        raw.message = (
-            "".join(_child(rendering, "Message").itertext())
-            if _child(rendering, "Message") is not None
-            else ""
-        )
+        message = _child(rendering, "Message")
+        raw.message = "".join(message.itertext()) if message is not None else ""
         raw.level_text = _text(_child(rendering, "Level"))
     return raw
 

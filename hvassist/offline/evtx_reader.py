@@ -99,15 +99,19 @@ def scan_layout(f: IO[bytes]) -> EvtxLayout:
     return layout
 
 
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _raw_from_json(record: dict[str, Any]) -> RawEvent:
     raw = RawEvent()
     event = record.get("Event") if isinstance(record, dict) else None
     if not isinstance(event, dict):
         return raw
-    system = event.get("System") if isinstance(event.get("System"), dict) else {}
+    system = _dict(event.get("System"))
     provider = system.get("Provider")
     if isinstance(provider, dict):
-        attrs = provider.get("#attributes") if isinstance(provider.get("#attributes"), dict) else {}
+        attrs = _dict(provider.get("#attributes"))
         raw.provider = str(attrs.get("Name") or attrs.get("EventSourceName") or "")
     event_id = system.get("EventID")
     raw.event_id = parse_int(event_id.get("#text") if isinstance(event_id, dict) else event_id)
@@ -216,18 +220,12 @@ def _describe(
         truncated = any(layout.chunks[i].truncated for i in indices if i < len(layout.chunks))
         blank = all(layout.chunks[i].empty for i in indices if i < len(layout.chunks))
         what = "cut off at the end of the file" if truncated else "blank (zeroed)" if blank else "damaged"
-        amount = (
-            ("about {} could not be read".format(_plural(lost, "event")))
-            if lost
-            else "their events could not be read"
-        )
-        if len(indices) == 1 and not lost:
-            amount = "its events could not be read"
-        problems.append(
-            "{} {}: {}{}.".format(
-                _chunk_range(indices), what, amount, f" (record numbers {ids})" if ids else ""
-            )
-        )
+        if lost:
+            amount = "about {} could not be read".format(_plural(lost, "event"))
+        else:
+            amount = "its events could not be read" if len(indices) == 1 else "their events could not be read"
+        numbers = f" (record numbers {ids})" if ids else ""
+        problems.append(f"{_chunk_range(indices)} {what}: {amount}{numbers}.")
     reported: set[int] = set()
     for chunk in layout.chunks:
         if not read_all or not chunk.valid or not chunk.record_count or chunk.index in unreadable:
@@ -235,9 +233,9 @@ def _describe(
         missing = sum(1 for i in range(chunk.first_id, chunk.last_id + 1) if i not in seen_ids)
         if 0 < missing <= chunk.record_count:
             reported.add(chunk.index)
-            lost = _plural(missing, "event")
+            count = _plural(missing, "event")
             problems.append(
-                f"Chunk {chunk.index} is damaged: {lost} of its {chunk.record_count} could not be read."
+                f"Chunk {chunk.index} is damaged: {count} of its {chunk.record_count} could not be read."
             )
     valid = [c for c in layout.chunks if c.valid]
     if valid and (layout.header_crc_missing or all(c.crc_missing for c in valid)):

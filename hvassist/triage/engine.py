@@ -320,9 +320,10 @@ def _event_signals(text: str, kb: Knowledge, versions: set[float]) -> list[_Sign
             factor *= 0.9
         else:
             continue
-        template = _choose_template([t for t in candidates if t.provider == provider], text, versions)
-        if template is None:
+        chosen = _choose_template([t for t in candidates if t.provider == provider], text, versions)
+        if chosen is None:
             continue
+        template = chosen
         text_match = template.text.search(text) if template.text is not None else None
         if not text_match:
             factor *= kb.confidence["no_text"]
@@ -441,7 +442,7 @@ def _rank(signals: list[_Signal], kb: Knowledge) -> list[RankedCause]:
     scores = {cause_id: 1.0 - rest for cause_id, rest in remaining.items()}
     top = max(scores.values())
     titles = _titles()
-    ranked = []
+    ranked: list[RankedCause] = []
     for cause_id, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
         if score < MIN_SHOWN_SCORE or score < top * MIN_SHOWN_RATIO or len(ranked) >= MAX_CAUSES:
             continue

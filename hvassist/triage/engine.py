@@ -384,6 +384,30 @@ def _writer_signals(text: str, kb: Knowledge, notes: list[str], recognised: list
     if writers and not signals:
         notes.append(f"All {len(writers)} VSS writers in this list are stable, with no error.")
         recognised.append(f"A VSS writer list ({len(writers)} writers, none failed)")
+    listed = {w.name.lower() for w in writers}
+    return signals + _writer_mention_signals(text, kb, listed)
+
+
+def _writer_mention_signals(text: str, kb: Knowledge, listed: set[str]) -> list[_Signal]:
+    """Writers named in events and job logs, outside a vssadmin listing."""
+    signals = []
+    seen: set[str] = set()
+    for regex in kb.writer_mentions:
+        for m in regex.finditer(text):
+            name = " ".join(m.group(1).split()).strip(" '\"[]")
+            key = name.lower()
+            if len(name) < 2 or key in seen or key in listed:
+                continue
+            seen.add(key)
+            info = next((i for i in kb.writers if i.match.search(name)), None)
+            causes = dict(info.causes) if info else dict(kb.default_writer_causes)
+            failed = kb.mention_failed_nearby.search(text, m.start(), min(len(text), m.end() + 300))
+            weight = kb.mention_failed_weight if failed else kb.mention_weight
+            evidence = [_snippet(text, m.start(), m.end())]
+            if failed:
+                evidence.append(_snippet(text, failed.start(), failed.end()))
+            label = f"VSS writer '{name}'" + (" in a failed state" if failed else " named in the text")
+            signals.append(_Signal(label, evidence, {c: v * weight for c, v in causes.items()}))
     return signals
 
 

@@ -127,6 +127,10 @@ class Knowledge:
     writer_stuck_weight: float
     default_writer_causes: Mapping[str, float]
     writers: tuple[WriterInfo, ...]
+    writer_mentions: tuple[re.Pattern[str], ...]
+    mention_weight: float
+    mention_failed_weight: float
+    mention_failed_nearby: re.Pattern[str]
     patterns: tuple[MessagePattern, ...]
     context: re.Pattern[str]
     short_text_words: int
@@ -313,7 +317,19 @@ def _load_writers(directory: Path, known: Mapping[str, NextStep]) -> dict[str, A
         )
         for e in data.get("writer", [])
     )
+    mentions = data.get("mentions", {})
+    where = "writers.toml [mentions]"
+    regexes = mentions.get("regexes", [])
+    if not isinstance(regexes, list):
+        raise KnowledgeError("writers.toml [mentions]: regexes must be a list")
+    compiled = tuple(_compile(r, "writers.toml [mentions]") for r in regexes)
+    if any(p.groups < 1 for p in compiled):
+        raise KnowledgeError("writers.toml [mentions]: each regex needs a group for the writer name")
     return {
+        "writer_mentions": compiled,
+        "mention_weight": _num(mentions.get("weight", 0.5), where + " weight"),
+        "mention_failed_weight": _num(mentions.get("failed_weight", 0.85), where + " failed_weight"),
+        "mention_failed_nearby": _compile(mentions.get("failed_nearby"), where + " failed_nearby"),
         "writer_states": states,
         "last_errors": last_errors,
         "writers": writers,

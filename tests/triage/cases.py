@@ -553,6 +553,55 @@ FS05   Shutdown                True    OK
 FS05   Time Synchronization    True    OK
 FS05   VSS                     True    No Contact""",
     },
+    {
+        "id": "en-8229-hyperv-writer",
+        "kind": "event",
+        "lang": "en",
+        "expected": "host-hv-writer-failed",
+        "text": "Log Name: Application\nSource: VSS\nEvent ID: 8229\nLevel: Warning\nDescription:\nA VSS writer has rejected an event with error 0x800423f4, The writer experienced a non-transient error.  If the backup process is retried,\nthe error is likely to reoccur.\n. Changes that the writer made to the writer components while handling the event will not be available to the requester. Check the event log for related events from the application hosting the VSS writer.\n\nOperation:\n   PrepareForSnapshot Event\n\nContext:\n   Execution Context: Writer\n   Writer Class Id: {66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}\n   Writer Name: Microsoft Hyper-V VSS Writer\n   Writer Instance ID: {2d6f3c5a-1b2c-4d5e-8f90-123456789abc}\n   Command Line: C:\\Windows\\system32\\vmms.exe\n   Process ID: 2344",
+    },
+    {
+        "id": "veeam-critical-writer-sql",
+        "kind": "vendor-job",
+        "lang": "en",
+        "expected": "guest-writer-failed",
+        "text": "Failed to prepare guest for hot backup. Error: VSSControl: -2147212300 Backup job failed. Cannot create a shadow copy of the volumes containing writer's data. A VSS critical writer has failed. Writer name: [SqlServerWriter]. Class ID: [{a65faa63-5ea8-4ebc-9dbd-a0c4db26912a}]. Instance ID: [{1c2d...}]. Writer's state: [VSS_WS_FAILED_AT_PREPARE_SNAPSHOT]. Error code: [0x800423f4].",
+    },
+    {
+        "id": "kb-getwriterstatus-freeze",
+        "kind": "vendor-job",
+        "lang": "en",
+        "expected": "host-hv-writer-failed",
+        "text": "GetWriterStatus FAILED for Selected writer [Microsoft Hyper-V VSS Writer], writer is in state [9] [VSS_WS_FAILED_AT_FREEZE]",
+    },
+    {
+        "id": "capi2-513-system-writer",
+        "kind": "event",
+        "lang": "en",
+        "expected": "guest-writer-failed",
+        "text": "Event 513 CAPI2: Cryptographic Services failed while processing the OnIdentity() call in the System Writer Object. Details: AddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol. System Error: Access is denied.",
+    },
+    {
+        "id": "user-mapped-section",
+        "kind": "event",
+        "lang": "en",
+        "expected": "permissions-av",
+        "text": "'VM07' could not initiate a checkpoint operation: The requested operation cannot be performed on a file with a user-mapped section open. (0x800704C8)",
+    },
+    {
+        "id": "8193-class-not-registered",
+        "kind": "event",
+        "lang": "en",
+        "expected": "vss-provider-registration",
+        "text": "Event ID 8193 VSS: Volume Shadow Copy Service error: Unexpected error calling routine CoCreateInstance.  hr = 0x80040154, Class not registered.",
+    },
+    {
+        "id": "12289-deviceiocontrol",
+        "kind": "event",
+        "lang": "en",
+        "expected": "non-ntfs-volume",
+        "text": "Event 12289 VSS: Volume Shadow Copy Service error: Unexpected error DeviceIoControl(\\\\?\\Volume{5c1a...} - 0000000000000450,0x0053c008,0000000000000000,0,00000000002F1120,4096,[0]).  hr = 0x80070001, Incorrect function.",
+    },
     # ------------------------------------------------------------------ texts with no backup meaning
     {
         "id": "none-recipe",

@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
             ("Diagnose a backup problem", "Check hosts or a cluster for the causes of failing or degraded "
              "backups, and fix them with a preview and your confirmation.", self.open_diagnose),
             ("How a backup works", "A step-by-step picture of a host-level backup: VSS, checkpoints, the SCSI "
-             "controller, snapshots, merge.", None),
+             "controller, snapshots, merge.", self.open_explainer),
             ("Check a migration", "Move VMs from a 2008 R2 cluster to a 2012 R2+ cluster in another domain, "
              "registering them in place.", None),
             ("Paste an error", "Paste an event, a backup job error or vssadmin output and see the likely "
@@ -213,6 +213,13 @@ class MainWindow(QMainWindow):
         wizard.closed.connect(self.show_home)
         self.show_page(wizard)
         wizard.setFocus()
+
+    def open_explainer(self) -> None:
+        from hvassist.gui.explainer.page import BackupExplainerPage
+
+        page = BackupExplainerPage()
+        self.show_page(page)
+        page.setFocus()
 
     def open_triage(self) -> None:
         from hvassist.gui.triage_page import TriagePage

@@ -34,3 +34,18 @@ def test_dropped_utf16_file(tmp_path):
     f = tmp_path / "event.txt"
     f.write_bytes(b"\xff\xfe" + EVENT.encode("utf-16-le"))
     assert read_pasted_file(str(f)) == EVENT
+
+
+def test_home_opens_the_explainer(qtbot):
+    from hvassist.appcontext import AppContext
+    from hvassist.gui.explainer.page import BackupExplainerPage
+    from hvassist.gui.main_window import MainWindow
+
+    ctx = AppContext.create()
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    assert win.home.buttons[1].isEnabled()
+    qtbot.mouseClick(win.home.buttons[1], Qt.MouseButton.LeftButton)
+    assert isinstance(win.stack.currentWidget(), BackupExplainerPage)
+    win.show_home()
+    assert win.stack.currentWidget() is win.home

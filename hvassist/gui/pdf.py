@@ -39,7 +39,9 @@ def ensure_gui_application() -> QGuiApplication:
         return app  # type: ignore[return-value]
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _app = QGuiApplication(sys.argv[:1] or ["hvassist"])
+    from PySide6.QtWidgets import QApplication  # a widget application, in case windows follow in this process
+
+    _app = QApplication(sys.argv[:1] or ["hvassist"])
     return _app
 
 

@@ -250,20 +250,22 @@ def _local_user() -> str:
 def _register_names(names: Pseudonyms, diagnosis: Diagnosis, entries: list[dict[str, Any]], user: str) -> None:
     """Every name the report can show, in the order the reader meets them (HOST-1 is the first host)."""
     for h in diagnosis.hosts:
-        names.add("host", h.host)
+        names.add_host(h.host)
     for h in diagnosis.hosts:
         s = h.snapshot
         if s is None:
             continue
-        names.add("host", s.host.name)
+        names.add_host(s.host.name, same_as=h.host)  # the name the host gives itself: the same host
         if s.host.cluster is not None:
             names.add("cluster", s.host.cluster.name)
-            names.add_all("host", (n for n, _state in s.host.cluster.nodes))
-        names.add_all("host", (c.owner for c in s.csvs))
+            for node, _state in s.host.cluster.nodes:
+                names.add_host(node)
+        for c in s.csvs:
+            names.add_host(c.owner)
         names.add_domain(s.host.domain)
     for h in diagnosis.hosts:
         for f in h.findings:
-            names.add("host", f.host)
+            names.add_host(f.host)
         if h.snapshot is not None:
             for v in h.snapshot.vms:
                 names.add("vm", v.name)
@@ -274,7 +276,7 @@ def _register_names(names: Pseudonyms, diagnosis: Diagnosis, entries: list[dict[
         for f in h.findings:
             names.add("vm", f.vm)
     for e in entries:
-        names.add("host", str(e.get("host") or ""))
+        names.add_host(str(e.get("host") or ""))
         names.add("vm", str(e.get("vm") or ""))
     names.add_user(user)
     for e in entries:

@@ -23,13 +23,19 @@ class Pseudonyms:
         self._counters: dict[str, int] = {}
         self._pattern: re.Pattern[str] | None = None
 
-    def add(self, kind: str, name: str | None) -> str:
-        """Register a name; returns its pseudonym (the same one every time, whatever the case)."""
+    def add(self, kind: str, name: str | None, same_as: str | None = None) -> str:
+        """Register a name; returns its pseudonym (the same one every time, whatever the case). With
+        ``same_as`` (an already registered name), ``name`` is another name for it (``HV01`` for
+        ``hv01.contoso.local``) and gets the same pseudonym."""
         if not name or not name.strip():
             return name or ""
         name = name.strip()
         key = name.casefold()
         if key in self._names:
+            return self._names[key]
+        if same_as and same_as.strip().casefold() in self._names:
+            self._names[key] = self._names[same_as.strip().casefold()]
+            self._pattern = None
             return self._names[key]
         prefix = KINDS[kind]
         self._counters[prefix] = self._counters.get(prefix, 0) + 1
@@ -52,6 +58,16 @@ class Pseudonyms:
             user = account
         self.add("user", user)
         self.add("user", account)
+
+    def add_host(self, name: str | None, same_as: str | None = None) -> None:
+        """A host by its name or FQDN (``hv01.contoso.local``: ``hv01`` is the same host, the rest a domain)."""
+        if not name:
+            return
+        self.add("host", name, same_as)
+        label, dot, domain = name.strip().partition(".")
+        if dot and not label.isdigit():  # not an IP address
+            self.add("host", label, name)
+            self.add_domain(domain)
 
     def add_domain(self, fqdn: str | None) -> None:
         """A DNS domain and its first label (usually the NetBIOS name: contoso.local -> CONTOSO)."""

@@ -91,3 +91,11 @@ def test_pseudonyms_replace_whole_names_only(text, expected):
     names.add_user("hvadmin")
     assert names.text(text) == expected
     assert names.add("vm", "vm001") == "VM-1", "the same name (any case) keeps its placeholder"
+
+
+def test_a_host_by_fqdn_and_by_its_own_name_is_one_host():
+    names = Pseudonyms()
+    names.add_host("hv01.contoso.local")
+    names.add_host("HV01", same_as="hv01.contoso.local")  # the name the host reports itself
+    names.add_host("10.0.0.7")
+    assert names.text("hv01.contoso.local is HV01 in CONTOSO; 10.0.0.7") == "HOST-1 is HOST-1 in DOMAIN-2; HOST-2"

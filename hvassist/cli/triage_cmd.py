@@ -15,11 +15,18 @@ _WHERE = {"host": "On the host, run", "guest": "Inside the VM, run", "product": 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "triage", help="rank the likely causes of a pasted error (event text, job error, vssadmin output, code)",
+        "triage",
+        help="rank the likely causes of a pasted error (event text, job error, vssadmin output, code)",
         description="Reads an event text, a backup job's error, `vssadmin list writers` output or an error "
-                    "code from FILE (or standard input) and lists the likely causes, best first.")
-    p.add_argument("file", nargs="?", default="-", metavar="FILE|-",
-                   help="text file to read (any encoding Windows writes); - or nothing reads standard input")
+        "code from FILE (or standard input) and lists the likely causes, best first.",
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        default="-",
+        metavar="FILE|-",
+        help="text file to read (any encoding Windows writes); - or nothing reads standard input",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run_triage)
 
@@ -29,7 +36,9 @@ def _read_input(name: str) -> bytes:
         if sys.stdin is None:
             return b""
         if sys.stdin.isatty():
-            print("Paste the error text, then press Ctrl+D (on Windows: Ctrl+Z, then Enter).", file=sys.stderr)
+            print(
+                "Paste the error text, then press Ctrl+D (on Windows: Ctrl+Z, then Enter).", file=sys.stderr
+            )
         buffer = getattr(sys.stdin, "buffer", None)
         return buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8", "replace")
     with open(name, "rb") as f:
@@ -44,28 +53,34 @@ def format_human(result: TriageResult) -> str:
     lines: list[str] = []
     if result.unrecognised:
         lines.append("Nothing in this text looks like a Hyper-V backup problem that hvassist knows.")
-        lines.append("Tip: paste the whole event (Event Viewer: Copy > Copy details as text), the backup job's "
-                     "error message, or the output of `vssadmin list writers`.")
+        lines.append(
+            "Tip: paste the whole event (Event Viewer: Copy > Copy details as text), the backup job's "
+            "error message, or the output of `vssadmin list writers`."
+        )
     elif not result.causes:
         lines.append("hvassist recognised parts of this text, but they do not point at a likely cause.")
     else:
         lines.append("Likely causes, best first:")
         for n, cause in enumerate(result.causes, 1):
             lines.append("")
-            lines.append("%d. %s" % (n, cause.title))
-            lines.append("   Confidence: %s (%.2f)   Cause id: %s" % (_confidence(cause.score), cause.score, cause.id))
+            lines.append(f"{n}. {cause.title}")
+            lines.append(
+                f"   Confidence: {_confidence(cause.score)} ({cause.score:.2f})   Cause id: {cause.id}"
+            )
             if cause.evidence:
-                lines.append("   Seen in the text: %s" % "; ".join('"%s"' % e for e in cause.evidence[:3]))
-            lines.append("   Next step: %s" % cause.next_step)
+                lines.append(
+                    "   Seen in the text: {}".format("; ".join(f'"{e}"' for e in cause.evidence[:3]))
+                )
+            lines.append(f"   Next step: {cause.next_step}")
             if cause.command:
-                lines.append("   %s: %s" % (_WHERE.get(cause.where, "Run"), cause.command))
+                lines.append("   {}: {}".format(_WHERE.get(cause.where, "Run"), cause.command))
     if result.recognised:
         lines.append("")
         lines.append("Recognised in the text:")
-        lines.extend("  - %s" % item for item in result.recognised)
+        lines.extend(f"  - {item}" for item in result.recognised)
     if result.notes:
         lines.append("")
-        lines.extend("Note: %s" % note for note in result.notes)
+        lines.extend(f"Note: {note}" for note in result.notes)
     return "\n".join(lines)
 
 
@@ -73,7 +88,7 @@ def run_triage(args: argparse.Namespace) -> int:
     try:
         data = _read_input(args.file)
     except OSError as e:
-        print("Cannot read %s: %s" % (args.file, e.strerror or e), file=sys.stderr)
+        print(f"Cannot read {args.file}: {e.strerror or e}", file=sys.stderr)
         return 2
     result = triage_text(decode_text_bytes(data))
     if args.json:

@@ -35,6 +35,11 @@ def read_event_file(path: str | os.PathLike[str]) -> ImportResult:
 
 
 __all__ = [
-    "ImportResult", "decode_text_bytes", "parse_event_xml_text", "read_event_file", "read_event_xml", "read_evtx",
+    "ImportResult",
+    "decode_text_bytes",
+    "parse_event_xml_text",
+    "read_event_file",
+    "read_event_xml",
+    "read_evtx",
     "read_text_file",
 ]

@@ -72,7 +72,8 @@ def raw_event_from_element(event: ET.Element) -> RawEvent:
         raw.data.extend(_leaves(user_data))
     rendering = _child(event, "RenderingInfo")
     if rendering is not None:
-        raw.message = "".join(_child(rendering, "Message").itertext()) if _child(rendering, "Message") is not None else ""
+        message = _child(rendering, "Message")
+        raw.message = "".join(message.itertext()) if message is not None else ""
         raw.level_text = _text(_child(rendering, "Level"))
     return raw
 
@@ -83,21 +84,25 @@ def parse_event_xml_text(text: str, source: str = "text") -> ImportResult:
     try:
         _parse_into(result, text)
     except Exception as e:  # a reader of user files must not crash; say what happened instead
-        result.problems.append("The XML could not be read completely (%s)." % type(e).__name__)
+        result.problems.append(f"The XML could not be read completely ({type(e).__name__}).")
     return result
 
 
 def _parse_into(result: ImportResult, text: str) -> None:
     text = text.lstrip("\ufeff")
     if _DOCTYPE.search(text):
-        result.problems.append("The file declares a document type (DOCTYPE). Event exports never do, so it was "
-                               "not read, to be safe.")
+        result.problems.append(
+            "The file declares a document type (DOCTYPE). Event exports never do, so it was "
+            "not read, to be safe."
+        )
         return
     text = _DECLARATION.sub("", text)
     starts = [m.start() for m in _EVENT_START.finditer(text)]
     if not starts:
-        result.problems.append("No events found: this does not look like an event XML export "
-                               "(Get-WinEvent ... ToXml() or wevtutil qe /f:xml).")
+        result.problems.append(
+            "No events found: this does not look like an event XML export "
+            "(Get-WinEvent ... ToXml() or wevtutil qe /f:xml)."
+        )
         return
     damaged = 0
     without_id = 0
@@ -113,18 +118,18 @@ def _parse_into(result: ImportResult, text: str) -> None:
             damaged += 1
             continue
         try:
-            element = ET.fromstring(text[start:ends[end_index]])
+            element = ET.fromstring(text[start : ends[end_index]])
         except ET.ParseError:
             damaged += 1
             continue
         if _local(element.tag) != "Event" or not add_event(result, raw_event_from_element(element)):
             without_id += 1
     if damaged:
-        result.problems.append("%d event%s could not be read (damaged or cut-off XML)."
-                               % (damaged, "" if damaged == 1 else "s"))
+        plural = "" if damaged == 1 else "s"
+        result.problems.append(f"{damaged} event{plural} could not be read (damaged or cut-off XML).")
     if without_id:
-        result.problems.append("%d event%s had no event id and %s skipped."
-                               % (without_id, "" if without_id == 1 else "s", "was" if without_id == 1 else "were"))
+        plural, verb = ("", "was") if without_id == 1 else ("s", "were")
+        result.problems.append(f"{without_id} event{plural} had no event id and {verb} skipped.")
 
 
 def read_event_xml(source: str | os.PathLike[str] | bytes) -> ImportResult:

@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 LEVEL_NAMES = {0: "Information", 1: "Critical", 2: "Error", 3: "Warning", 4: "Information", 5: "Verbose"}
 
 _TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|UTC|[+-]\d{2}:?\d{2})?", re.IGNORECASE)
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|UTC|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -54,8 +56,14 @@ def iso_utc(value: str) -> str:
     if not m:
         return value or ""
     try:
-        moment = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5)),
-                          int(m.group(6)))
+        moment = datetime(
+            int(m.group(1)),
+            int(m.group(2)),
+            int(m.group(3)),
+            int(m.group(4)),
+            int(m.group(5)),
+            int(m.group(6)),
+        )
     except ValueError:
         return value
     zone = (m.group(8) or "Z").upper()
@@ -73,7 +81,7 @@ def message_from_data(data: list[tuple[str | None, str]]) -> str:
     for name, value in data:
         if not value:
             continue
-        lines.append("%s: %s" % (name, value) if name else value)
+        lines.append(f"{name}: {value}" if name else value)
     return "\n".join(lines)
 
 

@@ -55,7 +55,6 @@ class EvtxLayout:
     chunks: list[ChunkInfo] = field(default_factory=list)
 
 
-
 def _u64(data: bytes, offset: int) -> int:
     return int(struct.unpack_from("<Q", data, offset)[0])
 
@@ -100,15 +99,19 @@ def scan_layout(f: IO[bytes]) -> EvtxLayout:
     return layout
 
 
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _raw_from_json(record: dict[str, Any]) -> RawEvent:
     raw = RawEvent()
     event = record.get("Event") if isinstance(record, dict) else None
     if not isinstance(event, dict):
         return raw
-    system = event.get("System") if isinstance(event.get("System"), dict) else {}
+    system = _dict(event.get("System"))
     provider = system.get("Provider")
     if isinstance(provider, dict):
-        attrs = provider.get("#attributes") if isinstance(provider.get("#attributes"), dict) else {}
+        attrs = _dict(provider.get("#attributes"))
         raw.provider = str(attrs.get("Name") or attrs.get("EventSourceName") or "")
     event_id = system.get("EventID")
     raw.event_id = parse_int(event_id.get("#text") if isinstance(event_id, dict) else event_id)
@@ -158,13 +161,13 @@ def _json_leaves(value: dict[str, Any]) -> list[tuple[str | None, str]]:
 
 
 def _plural(n: int, word: str) -> str:
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _chunk_range(indices: list[int]) -> str:
     if len(indices) == 1:
-        return "Chunk %d is" % indices[0]
-    return "Chunks %d–%d are" % (indices[0], indices[-1])
+        return f"Chunk {indices[0]} is"
+    return f"Chunks {indices[0]}–{indices[-1]} are"
 
 
 def _average_records(layout: EvtxLayout) -> int | None:
@@ -187,8 +190,13 @@ def _damaged_runs(layout: EvtxLayout, unreadable: set[int]) -> list[tuple[list[i
         between = [(older.index + k) % count for k in range(1, (newer.index - older.index) % count)]
         gap = newer.first_id - older.last_id - 1
         if between and (gap > 0 or any(i in unreadable for i in between)):
-            runs.append((between, gap if gap > 0 else None, "%d–%d" % (older.last_id + 1, newer.first_id - 1)
-                         if gap > 0 else ""))
+            runs.append(
+                (
+                    between,
+                    gap if gap > 0 else None,
+                    f"{older.last_id + 1}–{newer.first_id - 1}" if gap > 0 else "",
+                )
+            )
             covered.update(between)
     average = _average_records(layout)
     for chunk in layout.chunks:
@@ -199,8 +207,9 @@ def _damaged_runs(layout: EvtxLayout, unreadable: set[int]) -> list[tuple[list[i
     return sorted(runs)
 
 
-def _describe(layout: EvtxLayout, parse_errors: list[str], seen_ids: set[int], result: ImportResult,
-              read_all: bool) -> None:
+def _describe(
+    layout: EvtxLayout, parse_errors: list[str], seen_ids: set[int], result: ImportResult, read_all: bool
+) -> None:
     problems = result.problems
     if not layout.is_evtx:
         problems.append("This is not a Windows event log (.evtx) file, or its header is damaged.")
@@ -211,11 +220,12 @@ def _describe(layout: EvtxLayout, parse_errors: list[str], seen_ids: set[int], r
         truncated = any(layout.chunks[i].truncated for i in indices if i < len(layout.chunks))
         blank = all(layout.chunks[i].empty for i in indices if i < len(layout.chunks))
         what = "cut off at the end of the file" if truncated else "blank (zeroed)" if blank else "damaged"
-        amount = ("about %s could not be read" % _plural(lost, "event")) if lost else "their events could not be read"
-        if len(indices) == 1 and not lost:
-            amount = "its events could not be read"
-        problems.append("%s %s: %s%s." % (_chunk_range(indices), what, amount,
-                                          " (record numbers %s)" % ids if ids else ""))
+        if lost:
+            amount = "about {} could not be read".format(_plural(lost, "event"))
+        else:
+            amount = "its events could not be read" if len(indices) == 1 else "their events could not be read"
+        numbers = f" (record numbers {ids})" if ids else ""
+        problems.append(f"{_chunk_range(indices)} {what}: {amount}{numbers}.")
     reported: set[int] = set()
     for chunk in layout.chunks:
         if not read_all or not chunk.valid or not chunk.record_count or chunk.index in unreadable:
@@ -223,18 +233,25 @@ def _describe(layout: EvtxLayout, parse_errors: list[str], seen_ids: set[int], r
         missing = sum(1 for i in range(chunk.first_id, chunk.last_id + 1) if i not in seen_ids)
         if 0 < missing <= chunk.record_count:
             reported.add(chunk.index)
-            problems.append("Chunk %d is damaged: %s of its %d could not be read."
-                            % (chunk.index, _plural(missing, "event"), chunk.record_count))
+            count = _plural(missing, "event")
+            problems.append(
+                f"Chunk {chunk.index} is damaged: {count} of its {chunk.record_count} could not be read."
+            )
     valid = [c for c in layout.chunks if c.valid]
     if valid and (layout.header_crc_missing or all(c.crc_missing for c in valid)):
         problems.append("The file's checksums are missing, so the events read could not be verified.")
     for chunk in valid:
-        if chunk.index not in reported and not chunk.crc_missing and not (chunk.header_crc_ok and chunk.data_crc_ok):
-            problems.append("Chunk %d's checksum does not match: its events were read but may be damaged."
-                            % chunk.index)
+        if (
+            chunk.index not in reported
+            and not chunk.crc_missing
+            and not (chunk.header_crc_ok and chunk.data_crc_ok)
+        ):
+            problems.append(
+                f"Chunk {chunk.index}'s checksum does not match: its events were read but may be damaged."
+            )
     other = [e for e in parse_errors if not _CHUNK_NUMBER.search(e)]
     if other and not reported:
-        problems.append("%s could not be read (%s)." % (_plural(len(other), "record"), other[0][:120]))
+        problems.append("{} could not be read ({}).".format(_plural(len(other), "record"), other[0][:120]))
 
 
 def read_evtx(source: str | os.PathLike[str] | bytes, *, max_events: int | None = None) -> ImportResult:
@@ -258,7 +275,7 @@ def read_evtx(source: str | os.PathLike[str] | bytes, *, max_events: int | None 
         return result
     except Exception as e:  # layout scan is best effort; the parser may still read the events
         layout = EvtxLayout()
-        result.problems.append("The file's layout could not be checked (%s)." % type(e).__name__)
+        result.problems.append(f"The file's layout could not be checked ({type(e).__name__}).")
     parse_errors: list[str] = []
     seen_ids: set[int] = set()
     without_id = 0
@@ -286,7 +303,7 @@ def read_evtx(source: str | os.PathLike[str] | bytes, *, max_events: int | None 
             try:
                 parsed = json.loads(record.get("data") or "{}")
             except (TypeError, ValueError):
-                parse_errors.append("record %s: unreadable data" % record_id)
+                parse_errors.append(f"record {record_id}: unreadable data")
                 continue
             if not add_event(result, _raw_from_json(parsed)):
                 without_id += 1
@@ -304,8 +321,11 @@ def read_evtx(source: str | os.PathLike[str] | bytes, *, max_events: int | None 
         return result
     _describe(layout, parse_errors, seen_ids, result, read_all=not stopped)
     if without_id:
-        result.problems.append("%s had no event id and %s skipped." % (
-            _plural(without_id, "record"), "was" if without_id == 1 else "were"))
+        result.problems.append(
+            "{} had no event id and {} skipped.".format(
+                _plural(without_id, "record"), "was" if without_id == 1 else "were"
+            )
+        )
     if stopped:
-        result.problems.append("Only the first %d events were read." % len(result.events))
+        result.problems.append(f"Only the first {len(result.events)} events were read.")
     return result

@@ -78,6 +78,7 @@ class Actor:
     name: str
     technical: str
     role: str
+    short: str = ""  # the diagram's label
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,16 @@ class Beat:
 
 
 @dataclass(frozen=True)
+class FailurePoint:
+    """Where in a stage a known cause makes it fail: the beat (0-based) and the actor at fault."""
+
+    cause: str
+    beat: int
+    actor: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class StageVariantText:
     what: str = ""
     actors: tuple[str, ...] = ()
@@ -149,11 +160,15 @@ class Stage:
     causes: tuple[str, ...]
     beats: tuple[Beat, ...]
     writer_state: int | None = None  # the Hyper-V writer's vssadmin state during the stage (2012 R2)
+    failure_points: tuple[FailurePoint, ...] = ()
     variants: dict[str, StageVariantText] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def number(self) -> int:
         return self.index + 1
+
+    def failure_point(self, cause: str | None) -> FailurePoint | None:
+        return next((f for f in self.failure_points if f.cause == cause), None)
 
     def view(self, variant: Variant | None = None) -> StageView:
         v = (variant or Variant()).effective()
@@ -248,6 +263,7 @@ _STAGE_KEYS = {
     "observe",
     "beats",
     "variants",
+    "failure_points",
 }
 
 
@@ -300,6 +316,10 @@ def _stage(data: dict[str, Any], flow: str, index: int, where: str) -> Stage:
         causes=_strs(data.get("causes", []), where + ".causes"),
         beats=tuple(_beat(b, f"{where}.beats[{i}]") for i, b in enumerate(data.get("beats", []))),
         writer_state=writer_state,
+        failure_points=tuple(
+            FailurePoint(str(f["cause"]), int(f["beat"]) - 1, str(f["actor"]), str(f.get("note", "")))
+            for f in data.get("failure_points", [])
+        ),
         variants=variants,
     )
 
@@ -324,6 +344,9 @@ def _check(cat: Catalogue) -> None:
             for a in s.actors + tuple(a for v in s.variants.values() for a in v.actors):
                 if a not in flow.actors:
                     raise StageDataError(f"{where}: actor {a!r} is not an actor of the flow")
+            for fp in s.failure_points:
+                if fp.actor not in flow.actors or not 0 <= fp.beat < len(s.beats) or fp.cause not in s.causes:
+                    raise StageDataError(f"{where}: bad failure point for {fp.cause!r}")
             for key in s.variants:
                 if key not in variant_keys:
                     raise StageDataError(f"{where}: unknown variant {key!r}")
@@ -362,7 +385,10 @@ def _check(cat: Catalogue) -> None:
 @cache
 def catalogue() -> Catalogue:
     data = _load_toml("actors.toml")
-    actors = {a["id"]: Actor(a["id"], a["name"], a["technical"], a["role"]) for a in data["actors"]}
+    actors = {
+        a["id"]: Actor(a["id"], a["name"], a["technical"], a["role"], a.get("short", a["name"]))
+        for a in data["actors"]
+    }
     artifacts = {
         a["id"]: Artifact(a["id"], a["name"], a["home"], a["description"]) for a in data["artifacts"]
     }

@@ -14,6 +14,13 @@ from hvassist.triage.knowledge import Knowledge, KnowledgeError, knowledge, load
 from hvassist.triage.vssadmin import WriterStatus, parse_vssadmin_writers
 
 __all__ = [
-    "Knowledge", "KnowledgeError", "RankedCause", "TriageResult", "WriterStatus", "knowledge", "load_knowledge",
-    "parse_vssadmin_writers", "triage_text",
+    "Knowledge",
+    "KnowledgeError",
+    "RankedCause",
+    "TriageResult",
+    "WriterStatus",
+    "knowledge",
+    "load_knowledge",
+    "parse_vssadmin_writers",
+    "triage_text",
 ]

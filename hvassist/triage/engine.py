@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hvassist.triage.knowledge import CodeInfo, EventTemplate, Knowledge, knowledge
-from hvassist.triage.vssadmin import WriterStatus, parse_vssadmin_writers
+from hvassist.triage.vssadmin import parse_vssadmin_writers
 
 MAX_CHARS = 2_000_000  # larger pastes are cut (a whole exported log belongs in `hvassist analyze`)
 MIN_TOP_SCORE = 0.25  # below this the best cause is a guess: report unrecognised
@@ -40,8 +40,15 @@ class RankedCause:
     command: str = ""  # what to run there, if one command shows it
 
     def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "score": self.score, "title": self.title, "evidence": list(self.evidence),
-                "next_step": self.next_step, "where": self.where, "command": self.command}
+        return {
+            "id": self.id,
+            "score": self.score,
+            "title": self.title,
+            "evidence": list(self.evidence),
+            "next_step": self.next_step,
+            "where": self.where,
+            "command": self.command,
+        }
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,12 @@ class TriageResult:
     notes: list[str] = field(default_factory=list)  # remarks that are not causes (e.g. all writers stable)
 
     def to_json(self) -> dict[str, object]:
-        return {"causes": [c.to_json() for c in self.causes], "unrecognised": self.unrecognised,
-                "recognised": list(self.recognised), "notes": list(self.notes)}
+        return {
+            "causes": [c.to_json() for c in self.causes],
+            "unrecognised": self.unrecognised,
+            "recognised": list(self.recognised),
+            "notes": list(self.notes),
+        }
 
 
 @dataclass
@@ -87,7 +98,9 @@ def _line_of(text: str, pos: int) -> str:
     return _snippet(text, start, len(text) if end < 0 else end)
 
 
-_CODE_LIKE = re.compile(r"\S*\d\S*|\bVSS_[A-Z_]+\b|\b(?:hr|hresult|error|code|err|fehler|erreur)\b", re.IGNORECASE)
+_CODE_LIKE = re.compile(
+    r"\S*\d\S*|\bVSS_[A-Z_]+\b|\b(?:hr|hresult|error|code|err|fehler|erreur)\b", re.IGNORECASE
+)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -147,13 +160,15 @@ def _code_signals(text: str, kb: Knowledge, context: bool) -> list[_Signal]:
         info: CodeInfo = kb.codes[code]
         if info.needs_context and not context:
             continue
-        label = "%s %s: %s" % (info.hex, info.name, info.meaning)
+        label = f"{info.hex} {info.name}: {info.meaning}"
         signals.append(_Signal(label, evidence, {c: w * strength for c, w in info.causes.items()}))
     return signals
 
 
 _WMI_TOKEN = re.compile(r"(?<![\w.,])(327[67]\d)(?![\w.,])")
-_WMI_CONTEXT = re.compile(r"(?:error|code|wmi|return|job|fehler|erreur|c[oó]digo|status)[^\n]{0,30}$", re.IGNORECASE)
+_WMI_CONTEXT = re.compile(
+    r"(?:error|code|wmi|return|job|fehler|erreur|c[oó]digo|status)[^\n]{0,30}$", re.IGNORECASE
+)
 
 
 def _wmi_signals(text: str, kb: Knowledge, short: bool) -> list[_Signal]:
@@ -168,19 +183,29 @@ def _wmi_signals(text: str, kb: Knowledge, short: bool) -> list[_Signal]:
         seen.add(code)
         info = kb.wmi[code]
         evidence = _snippet(text, max(text.rfind("\n", 0, m.start()) + 1, m.start() - 30), m.end() + 1)
-        signals.append(_Signal("Hyper-V WMI job error %d: %s" % (code, info.meaning), [evidence], dict(info.causes),
-                               info.generic))
+        signals.append(
+            _Signal(
+                f"Hyper-V WMI job error {code}: {info.meaning}",
+                [evidence],
+                dict(info.causes),
+                info.generic,
+            )
+        )
     return signals
 
 
 # --- events -------------------------------------------------------------------------------------
 
-_LABEL_LINE = re.compile(r"^[ \t]*(?P<label>[^:：\n]{1,40}?)[ \t]*[:：][ \t]*(?P<value>[^\n]{1,200}?)[ \t]*$", re.MULTILINE)
+_LABEL_LINE = re.compile(
+    r"^[ \t]*(?P<label>[^:：\n]{1,40}?)[ \t]*[:：][ \t]*(?P<value>[^\n]{1,200}?)[ \t]*$", re.MULTILINE
+)
 _XML_EVENT_ID = re.compile(r"<EventID\b[^>]*>\s*(\d{1,5})\s*</EventID>", re.IGNORECASE)
 _XML_PROVIDER = re.compile(r"<Provider\b[^>]*?\bName\s*=\s*['\"]([^'\"]{1,200})['\"]", re.IGNORECASE)
 _EVENT_WORD = re.compile(
     r"(?:\bevent|ereignis|[ée]v[ée]nement|\bevento|gebeurtenis|zdarzeni[ae]|h[äa]ndelse|событи[ея])"
-    r"(?:[\s-]*(?:id|nr\.?|no\.?|#|kennung))?[\s:#]*$", re.IGNORECASE)
+    r"(?:[\s-]*(?:id|nr\.?|no\.?|#|kennung))?[\s:#]*$",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"(?<![\w.,:/\\-])(\d{1,5})(?![\w.,/\\-]|:\d)")
 
 
@@ -205,7 +230,9 @@ def _event_hits(text: str, kb: Knowledge, known_ids: frozenset[int]) -> list[_Ev
         label = " ".join(m.group("label").split()).rstrip(".").strip()
         value = m.group("value").strip()
         if kb.event_id_label.fullmatch(label) and value.isdigit() and int(value) in known_ids:
-            hits.append(_EventHit(int(value), m.start("value"), "labelled", _snippet(text, m.start(), m.end())))
+            hits.append(
+                _EventHit(int(value), m.start("value"), "labelled", _snippet(text, m.start(), m.end()))
+            )
             taken.add(m.start("value"))
         elif kb.source_label.fullmatch(label):
             source_lines.append((m.start(), value))
@@ -213,7 +240,9 @@ def _event_hits(text: str, kb: Knowledge, known_ids: frozenset[int]) -> list[_Ev
         if int(m.group(1)) in known_ids:
             provider = _XML_PROVIDER.search(text, max(0, m.start() - 600), m.start())
             hint = _provider_key(provider.group(1), kb) if provider else None
-            hits.append(_EventHit(int(m.group(1)), m.start(1), "labelled", _snippet(text, m.start(), m.end()), hint))
+            hits.append(
+                _EventHit(int(m.group(1)), m.start(1), "labelled", _snippet(text, m.start(), m.end()), hint)
+            )
             taken.add(m.start(1))
     for hit in hits:
         if hit.provider_hint is None:
@@ -224,14 +253,20 @@ def _event_hits(text: str, kb: Knowledge, known_ids: frozenset[int]) -> list[_Ev
         event_id = int(m.group(1))
         if event_id not in known_ids or m.start(1) in taken:
             continue
-        before = text[max(0, m.start() - 40):m.start()]
+        before = text[max(0, m.start() - 40) : m.start()]
         word = _EVENT_WORD.search(before)
         if word:
             start = m.start() - len(before) + word.start()
             hits.append(_EventHit(event_id, m.start(), "adjacent", _snippet(text, start, m.end())))
             continue
-        adjacent = next((key for key, p in kb.providers.items()
-                         if (pm := p.match.search(before)) and not before[pm.end():].strip(" \t:#-")), None)
+        adjacent = next(
+            (
+                key
+                for key, p in kb.providers.items()
+                if (pm := p.match.search(before)) and not before[pm.end() :].strip(" \t:#-")
+            ),
+            None,
+        )
         if adjacent:
             hits.append(_EventHit(event_id, m.start(), "adjacent", _line_of(text, m.start()), adjacent))
         elif event_id >= 1000:  # small numbers are everywhere; only ids like 10103 stand on their own
@@ -246,7 +281,9 @@ def _provider_key(name: str, kb: Knowledge) -> str | None:
     return None
 
 
-def _choose_template(candidates: list[EventTemplate], text: str, versions: set[float]) -> EventTemplate | None:
+def _choose_template(
+    candidates: list[EventTemplate], text: str, versions: set[float]
+) -> EventTemplate | None:
     matching_text = [t for t in candidates if t.text is not None and t.text.search(text)]
     if len(matching_text) == 1:
         return matching_text[0]
@@ -283,9 +320,10 @@ def _event_signals(text: str, kb: Knowledge, versions: set[float]) -> list[_Sign
             factor *= 0.9
         else:
             continue
-        template = _choose_template([t for t in candidates if t.provider == provider], text, versions)
-        if template is None:
+        chosen = _choose_template([t for t in candidates if t.provider == provider], text, versions)
+        if chosen is None:
             continue
+        template = chosen
         text_match = template.text.search(text) if template.text is not None else None
         if not text_match:
             factor *= kb.confidence["no_text"]
@@ -301,7 +339,7 @@ def _event_signals(text: str, kb: Knowledge, versions: set[float]) -> list[_Sign
             line = _line_of(text, text_match.start())
             if line not in evidence:
                 evidence.append(line)
-        label = "Event %d from %s: %s" % (template.id, provider_name, template.template)
+        label = f"Event {template.id} from {provider_name}: {template.template}"
         signals.append(_Signal(label, evidence, {c: w * factor for c, w in template.causes.items()}))
     return signals
 
@@ -316,6 +354,7 @@ def _os_versions(text: str, kb: Knowledge) -> set[float]:
 
 # --- writers and patterns -----------------------------------------------------------------------
 
+
 def _writer_signals(text: str, kb: Knowledge, notes: list[str], recognised: list[str]) -> list[_Signal]:
     writers = parse_vssadmin_writers(text)
     signals = []
@@ -325,21 +364,50 @@ def _writer_signals(text: str, kb: Knowledge, notes: list[str], recognised: list
         info = next((i for i in kb.writers if i.match.search(w.name)), None)
         causes = dict(info.causes) if info else dict(kb.default_writer_causes)
         factor = kb.writer_failed_weight if w.failed else kb.writer_stuck_weight
-        state = "[%d] %s" % (w.state, w.state_name) if w.state is not None else w.state_name or "an error"
-        label = "VSS writer '%s' is in state %s" % (w.name, state)
+        state = f"[{w.state}] {w.state_name}" if w.state is not None else w.state_name or "an error"
+        label = f"VSS writer '{w.name}' is in state {state}"
         if w.last_error:
-            label += " (last error: %s)" % w.last_error
+            label += f" (last error: {w.last_error})"
         evidence = [_snippet(line, 0, len(line)) for line in w.evidence.splitlines() if line.strip()]
         signals.append(_Signal(label, evidence, {c: v * factor for c, v in causes.items()}))
         code = w.last_error_code
         if code:
             code_info = kb.codes.get(int(code, 16))
             if code_info:
-                signals.append(_Signal("%s %s: %s" % (code_info.hex, code_info.name, code_info.meaning),
-                                       [w.last_error], {c: v * kb.text_factor for c, v in code_info.causes.items()}))
+                signals.append(
+                    _Signal(
+                        f"{code_info.hex} {code_info.name}: {code_info.meaning}",
+                        [w.last_error],
+                        {c: v * kb.text_factor for c, v in code_info.causes.items()},
+                    )
+                )
     if writers and not signals:
-        notes.append("All %d VSS writers in this list are stable, with no error." % len(writers))
-        recognised.append("A VSS writer list (%d writers, none failed)" % len(writers))
+        notes.append(f"All {len(writers)} VSS writers in this list are stable, with no error.")
+        recognised.append(f"A VSS writer list ({len(writers)} writers, none failed)")
+    listed = {w.name.lower() for w in writers}
+    return signals + _writer_mention_signals(text, kb, listed)
+
+
+def _writer_mention_signals(text: str, kb: Knowledge, listed: set[str]) -> list[_Signal]:
+    """Writers named in events and job logs, outside a vssadmin listing."""
+    signals = []
+    seen: set[str] = set()
+    for regex in kb.writer_mentions:
+        for m in regex.finditer(text):
+            name = " ".join(m.group(1).split()).strip(" '\"[]")
+            key = name.lower()
+            if len(name) < 2 or key in seen or key in listed:
+                continue
+            seen.add(key)
+            info = next((i for i in kb.writers if i.match.search(name)), None)
+            causes = dict(info.causes) if info else dict(kb.default_writer_causes)
+            failed = kb.mention_failed_nearby.search(text, m.start(), min(len(text), m.end() + 300))
+            weight = kb.mention_failed_weight if failed else kb.mention_weight
+            evidence = [_snippet(text, m.start(), m.end())]
+            if failed:
+                evidence.append(_snippet(text, failed.start(), failed.end()))
+            label = f"VSS writer '{name}'" + (" in a failed state" if failed else " named in the text")
+            signals.append(_Signal(label, evidence, {c: v * weight for c, v in causes.items()}))
     return signals
 
 
@@ -351,16 +419,24 @@ def _pattern_signals(text: str, kb: Knowledge, context: bool) -> list[_Signal]:
         m = pattern.regex.search(text)
         if m and m.group(0).strip():
             evidence = _snippet(text, m.start(), m.end())
-            source = {"veeam": "Veeam", "dpm": "DPM", "wsb": "Windows Server Backup", "backup-exec": "Backup Exec",
-                      "netbackup": "NetBackup", "altaro": "Altaro/Hornetsecurity", "asr": "Azure Site Recovery"}
-            label = "Message %r" % evidence
+            source = {
+                "veeam": "Veeam",
+                "dpm": "DPM",
+                "wsb": "Windows Server Backup",
+                "backup-exec": "Backup Exec",
+                "netbackup": "NetBackup",
+                "altaro": "Altaro/Hornetsecurity",
+                "asr": "Azure Site Recovery",
+            }
+            label = f"Message {evidence!r}"
             if pattern.source in source:
-                label += " (as %s reports it)" % source[pattern.source]
+                label += f" (as {source[pattern.source]} reports it)"
             signals.append(_Signal(label, [evidence], dict(pattern.causes), pattern.generic))
     return signals
 
 
 # --- ranking --------------------------------------------------------------------------------------
+
 
 def _titles() -> Mapping[str, str]:
     # The cause texts are written in parallel with this engine; a missing or broken text must not
@@ -390,7 +466,7 @@ def _rank(signals: list[_Signal], kb: Knowledge) -> list[RankedCause]:
     scores = {cause_id: 1.0 - rest for cause_id, rest in remaining.items()}
     top = max(scores.values())
     titles = _titles()
-    ranked = []
+    ranked: list[RankedCause] = []
     for cause_id, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
         if score < MIN_SHOWN_SCORE or score < top * MIN_SHOWN_RATIO or len(ranked) >= MAX_CAUSES:
             continue
@@ -399,9 +475,17 @@ def _rank(signals: list[_Signal], kb: Knowledge) -> list[RankedCause]:
             if piece and piece not in pieces:
                 pieces.append(piece)
         step = kb.next_steps[cause_id]
-        ranked.append(RankedCause(id=cause_id, score=round(score, 3), title=titles.get(cause_id, cause_id),
-                                  evidence=pieces[:MAX_EVIDENCE], next_step=step.step, where=step.where,
-                                  command=step.command))
+        ranked.append(
+            RankedCause(
+                id=cause_id,
+                score=round(score, 3),
+                title=titles.get(cause_id, cause_id),
+                evidence=pieces[:MAX_EVIDENCE],
+                next_step=step.step,
+                where=step.where,
+                command=step.command,
+            )
+        )
     return ranked
 
 
@@ -414,8 +498,9 @@ def triage_text(text: str) -> TriageResult:
     if not isinstance(text, str):
         text = str(text)
     if len(text) > MAX_CHARS:
-        notes.append("Only the first %d characters were read; open whole event logs with `hvassist analyze`."
-                     % MAX_CHARS)
+        notes.append(
+            f"Only the first {MAX_CHARS} characters were read; open whole event logs with `hvassist analyze`."
+        )
         text = text[:MAX_CHARS]
     text = _normalise(text)
     if not text.strip():
@@ -423,9 +508,13 @@ def triage_text(text: str) -> TriageResult:
     short = _is_short(text, kb)
     context = short or bool(kb.context.search(text))
     versions = _os_versions(text, kb)
-    signals = (_event_signals(text, kb, versions) + _code_signals(text, kb, context)
-               + _wmi_signals(text, kb, short) + _writer_signals(text, kb, notes, recognised)
-               + _pattern_signals(text, kb, context))
+    signals = (
+        _event_signals(text, kb, versions)
+        + _code_signals(text, kb, context)
+        + _wmi_signals(text, kb, short)
+        + _writer_signals(text, kb, notes, recognised)
+        + _pattern_signals(text, kb, context)
+    )
     for signal in signals:
         if signal.label not in recognised and not signal.label.startswith("Message "):
             recognised.append(signal.label)

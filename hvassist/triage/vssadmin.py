@@ -15,14 +15,17 @@ from hvassist.triage.knowledge import Knowledge, knowledge
 
 # "Writer name: 'X'", "Nom de l'enregistreur : 'X'", "Verfassername: „X“": label, colon, quoted name.
 _NAME_LINE = re.compile(
-    r"^[ \t]*[^:\n]{2,60}?[ \t]*:[ \t]*['\"«„“‘](?P<name>[^'\"«»„“”‘’\n]{1,120})['\"»“”’][ \t]*$", re.MULTILINE)
+    r"^[ \t]*[^:\n]{2,60}?[ \t]*:[ \t]*['\"«„“‘](?P<name>[^'\"«»„“”‘’\n]{1,120})['\"»“”’][ \t]*$",
+    re.MULTILINE,
+)
 _GUID = re.compile(r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}")
 _STATE = re.compile(r"\[\s*(\d{1,2})\s*\]\s*(.*)")
 _LABEL_VALUE = re.compile(r"^[^:\n]{1,60}:\s*(.*?)\s*$")
 # Backup Exec: "Writer Name: X, Writer ID: {..}, Last error: ... (0x800423F4), State: Failed during ... (8)."
 _ONE_LINE = re.compile(
     r"Writer Name:\s*(?P<name>[^,\n]{1,120}),\s*Writer ID:\s*(?P<id>\{[^}\n]{36}\})(?P<rest>[^\n]{0,600})",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _ONE_LINE_ERROR = re.compile(r"Last error:\s*(?P<err>.*?)(?:,\s*State:|$)", re.IGNORECASE)
 _ONE_LINE_STATE = re.compile(r"State:\s*(?P<text>[^\n(]*?)\s*\(\s*(?P<n>\d{1,2})\s*\)", re.IGNORECASE)
 
@@ -49,14 +52,19 @@ class WriterStatus:
 
     def _error_words(self) -> bool:
         text = self.last_error.strip().lower()
-        return bool(text) and text not in knowledge().last_errors and bool(
-            re.search(r"error|fail|fehler|erreur|échec|time|délai|tiempo", text)) and not re.search(
-            r"\bno error|kein fehler|aucune erreur|sin errores|ningún error|nessun errore|geen fout", text)
+        return (
+            bool(text)
+            and text not in knowledge().last_errors
+            and bool(re.search(r"error|fail|fehler|erreur|échec|time|délai|tiempo", text))
+            and not re.search(
+                r"\bno error|kein fehler|aucune erreur|sin errores|ningún error|nessun errore|geen fout", text
+            )
+        )
 
 
 def _state(number: int, kb: Knowledge) -> tuple[str, bool]:
     info = kb.writer_states.get(number)
-    return (info.name, info.failed) if info else ("state %d" % number, 6 <= number <= 15)
+    return (info.name, info.failed) if info else (f"state {number}", 6 <= number <= 15)
 
 
 def parse_vssadmin_writers(text: str) -> list[WriterStatus]:
@@ -66,7 +74,7 @@ def parse_vssadmin_writers(text: str) -> list[WriterStatus]:
     names = list(_NAME_LINE.finditer(text))
     for i, m in enumerate(names):
         end = names[i + 1].start() if i + 1 < len(names) else min(len(text), m.end() + 600)
-        block_lines = text[m.end():end].splitlines()[:8]
+        block_lines = text[m.end() : end].splitlines()[:8]
         writer_id = ""
         state: int | None = None
         state_words = ""
@@ -81,26 +89,41 @@ def parse_vssadmin_writers(text: str) -> list[WriterStatus]:
                 state = int(s.group(1))
                 state_words = s.group(2).strip()
                 used.append(line.strip())
-                for follow in block_lines[j + 1:j + 2]:
+                for follow in block_lines[j + 1 : j + 2]:
                     lv = _LABEL_VALUE.match(follow.strip())
                     if lv:
                         last_error = lv.group(1)
                         used.append(follow.strip())
                 break
         if state is None:
-            continue  # a quoted value that is not a writer, e.g. "Provider name: '...'" of vssadmin list providers
+            continue  # not a writer: e.g. "Provider name: '...'" of vssadmin list providers
         state_name, failed = _state(state, kb)
-        writers.append(WriterStatus(name=m.group("name").strip(), writer_id=writer_id.lower(), state=state,
-                                    state_name=state_name or state_words, last_error=last_error, failed=failed,
-                                    evidence="\n".join(used)))
+        writers.append(
+            WriterStatus(
+                name=m.group("name").strip(),
+                writer_id=writer_id.lower(),
+                state=state,
+                state_name=state_name or state_words,
+                last_error=last_error,
+                failed=failed,
+                evidence="\n".join(used),
+            )
+        )
     for m in _ONE_LINE.finditer(text):
         rest = m.group("rest")
         err = _ONE_LINE_ERROR.search(rest)
         st = _ONE_LINE_STATE.search(rest)
         state = int(st.group("n")) if st else None
         state_name, failed = _state(state, kb) if state is not None else ("", False)
-        writers.append(WriterStatus(name=m.group("name").strip(), writer_id=m.group("id").lower(), state=state,
-                                    state_name=state_name or (st.group("text").strip() if st else ""),
-                                    last_error=err.group("err").strip() if err else "", failed=failed,
-                                    evidence=m.group(0).strip()[:300]))
+        writers.append(
+            WriterStatus(
+                name=m.group("name").strip(),
+                writer_id=m.group("id").lower(),
+                state=state,
+                state_name=state_name or (st.group("text").strip() if st else ""),
+                last_error=err.group("err").strip() if err else "",
+                failed=failed,
+                evidence=m.group(0).strip()[:300],
+            )
+        )
     return writers

@@ -16,7 +16,9 @@ def test_case_collection_is_broad() -> None:
     assert len(backup) >= 25
     assert len([c for c in CASES if c["expected"] is None]) >= 5
     assert {"de", "fr", "es"} <= {c["lang"] for c in backup}
-    assert {"event", "vssadmin", "vendor-job", "code", "xml", "powershell", "mix"} <= {c["kind"] for c in backup}
+    assert {"event", "vssadmin", "vendor-job", "code", "xml", "powershell", "mix"} <= {
+        c["kind"] for c in backup
+    }
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -46,7 +48,9 @@ def _flat(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c["expected"]], ids=[c["id"] for c in CASES if c["expected"]])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c["expected"]], ids=[c["id"] for c in CASES if c["expected"]]
+)
 def test_evidence_is_taken_from_the_text(case: dict[str, Any]) -> None:
     flat = _flat(case["text"])
     for cause in triage_text(case["text"]).causes:

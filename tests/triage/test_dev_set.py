@@ -24,8 +24,8 @@ def test_dev_set_ranks_expected_cause_first(shared: Path) -> None:
         ranked = [c.id for c in result.causes]
         ok = bool(ranked) and ranked[0] == case["expected"]
         hits += ok
-        print("%-6s %-5s expected %-30s got %s" % (case["id"], "ok" if ok else "MISS", case["expected"],
-                                                   ", ".join("%s %.2f" % (c.id, c.score) for c in result.causes[:3])))
+        got = ", ".join(f"{c.id} {c.score:.2f}" for c in result.causes[:3])
+        print(f"{case['id']:<6} {'ok' if ok else 'MISS':<5} expected {case['expected']:<30} got {got}")
     accuracy = hits / len(cases)
-    print("dev set: %d/%d = %.0f%% ranked first" % (hits, len(cases), accuracy * 100))
+    print(f"dev set: {hits}/{len(cases)} = {accuracy:.0%} ranked first")
     assert accuracy >= THRESHOLD

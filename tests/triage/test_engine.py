@@ -15,10 +15,21 @@ def top(text: str) -> str | None:
     return result.causes[0].id if result.causes else None
 
 
-@pytest.mark.parametrize("text", [
-    "0x80042313", "0x80042313L", "hr = 0x80042313", "80042313", "2147754771", "-2147212525",
-    "%%2147754771", "VSS_E_FLUSH_WRITES_TIMEOUT", "Error: -0x80042313", "(HRESULT 0X80042313)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0x80042313",
+        "0x80042313L",
+        "hr = 0x80042313",
+        "80042313",
+        "2147754771",
+        "-2147212525",
+        "%%2147754771",
+        "VSS_E_FLUSH_WRITES_TIMEOUT",
+        "Error: -0x80042313",
+        "(HRESULT 0X80042313)",
+    ],
+)
 def test_code_forms(text: str) -> None:
     assert top(text) == "io-flush-timeout"
 
@@ -28,18 +39,34 @@ def test_guid_parts_are_not_codes() -> None:
     assert triage_text("Instance {800423f3-1111-2222-3333-444455556666} started").unrecognised
 
 
-@pytest.mark.parametrize("label", [
-    "Event ID:", "EventID:", "Id           :", "Ereignis-ID:", "ID de l'événement :", "Id. del evento:",
-    "ID evento:", "Gebeurtenis-id:", "Händelse-ID:", "Identyfikator zdarzenia:", "Код события:",
-    "イベント ID:", "ID do Evento:",
-])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Event ID:",
+        "EventID:",
+        "Id           :",
+        "Ereignis-ID:",
+        "ID de l'événement :",
+        "Id. del evento:",
+        "ID evento:",
+        "Gebeurtenis-id:",
+        "Händelse-ID:",
+        "Identyfikator zdarzenia:",
+        "Код события:",
+        "イベント ID:",
+        "ID do Evento:",
+    ],
+)
 def test_event_id_labels(label: str) -> None:
-    text = "Source: Microsoft-Windows-Hyper-V-VMMS\n%s 10103\n" % label
+    text = f"Source: Microsoft-Windows-Hyper-V-VMMS\n{label} 10103\n"
     assert top(text) == "no-scsi-controller"
 
 
 def test_event_unlabelled_with_provider() -> None:
-    assert top("Error Event 19100 Hyper-V-VMMS 19100 'X' background disk merge failed to complete") == "permissions-av"
+    assert (
+        top("Error Event 19100 Hyper-V-VMMS 19100 'X' background disk merge failed to complete")
+        == "permissions-av"
+    )
 
 
 def test_get_winevent_table_output() -> None:
@@ -60,7 +87,8 @@ def test_wevtutil_text_output() -> None:
   Task: N/A
   Level: Error
   Description:
-Volume Shadow Copy Service error: Unexpected error querying for the IVssWriterCallback interface.  hr = 0x80070005"""
+Volume Shadow Copy Service error: Unexpected error querying for the IVssWriterCallback interface.
+hr = 0x80070005"""
     assert top(text) == "vss-com-security"
 
 
@@ -74,15 +102,19 @@ def test_10103_meaning_follows_os() -> None:
 
 
 def test_10103_text_beats_os_hint() -> None:
-    text = ("Windows Server 2008 R2 guest on our host. Event ID 10103 Hyper-V-VMMS: The virtual machine 'X' "
-            "cannot be hot backed up since it has no SCSI controllers attached.")
+    text = (
+        "Windows Server 2008 R2 guest on our host. Event ID 10103 Hyper-V-VMMS: The virtual machine 'X' "
+        "cannot be hot backed up since it has no SCSI controllers attached."
+    )
     assert top(text) == "no-scsi-controller"
 
 
 def test_generic_windows_code_needs_backup_context() -> None:
     assert top("0x80070005") == "permissions-av"  # bare code: the user asks about a backup error
-    assert triage_text("Cannot open the spreadsheet budget.xlsx on the file server: Access is denied "
-                       "(0x80070005). Ask the owner of the folder for permission.").unrecognised
+    assert triage_text(
+        "Cannot open the spreadsheet budget.xlsx on the file server: Access is denied "
+        "(0x80070005). Ask the owner of the folder for permission."
+    ).unrecognised
     assert top("Checkpoint merge of VM 'X' failed: Access is denied (0x80070005)") == "permissions-av"
 
 
@@ -124,8 +156,10 @@ def test_fullwidth_digits_and_invisible_characters() -> None:
 
 
 def test_mixed_paste_keeps_several_causes() -> None:
-    text = ("Event ID: 10103 Source: Hyper-V-VMMS The virtual machine 'A' cannot be hot backed up since it has no "
-            "SCSI controllers attached.\nAlso on VM B: The number of volumes reverted does not match the number of "
-            "volumes in the snapshot set for virtual machine 'B'.")
+    text = (
+        "Event ID: 10103 Source: Hyper-V-VMMS The virtual machine 'A' cannot be hot backed up since it "
+        "has no SCSI controllers attached.\nAlso on VM B: The number of volumes reverted does not match the "
+        "number of volumes in the snapshot set for virtual machine 'B'."
+    )
     ids = [c.id for c in triage_text(text).causes]
     assert ids[0] == "no-scsi-controller" and "disk-signature-collision" in ids[:3]

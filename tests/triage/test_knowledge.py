@@ -12,11 +12,32 @@ from hvassist.triage import KnowledgeError, knowledge, load_knowledge, triage_te
 
 # Event ids shared/kb/hyperv-backup-kb.md marks as confirmed in a source (section 0 and 1b).
 VERIFIED_EVENTS = {
-    ("vmms", 10103), ("vmms", 19100), ("vmms", 10150), ("vss", 8193), ("vss", 8194), ("vss", 8229),
-    ("vss", 12289), ("vss", 12292), ("vss", 12293), ("vss", 12298), ("vss", 12310), ("vss", 12338),
-    ("vss", 12340), ("vss", 12366), ("scm", 7023), ("vmicvss", 1), ("vmicvss", 2), ("vmicvss", 3),
-    ("vmicvss", 13), ("vmicvss", 14), ("vmicvss", 15), ("icsvc", 22), ("icsvc", 23), ("icsvc", 24),
-    ("sqlwriter", 24583), ("sqlvdi", 1),
+    ("vmms", 10103),
+    ("vmms", 19100),
+    ("vmms", 10150),
+    ("vss", 8193),
+    ("vss", 8194),
+    ("vss", 8229),
+    ("vss", 12289),
+    ("vss", 12292),
+    ("vss", 12293),
+    ("vss", 12298),
+    ("vss", 12310),
+    ("vss", 12338),
+    ("vss", 12340),
+    ("vss", 12366),
+    ("scm", 7023),
+    ("vmicvss", 1),
+    ("vmicvss", 2),
+    ("vmicvss", 3),
+    ("vmicvss", 13),
+    ("vmicvss", 14),
+    ("vmicvss", 15),
+    ("icsvc", 22),
+    ("icsvc", 23),
+    ("icsvc", 24),
+    ("sqlwriter", 24583),
+    ("sqlvdi", 1),
 }
 UNVERIFIED_IDS = {4093, 10172, 16010, 18012, 18016}
 
@@ -41,11 +62,27 @@ def test_only_verified_event_ids() -> None:
 
 def test_required_codes_present() -> None:
     codes = knowledge().codes
-    for code, name in [(0x800423F3, "VSS_E_WRITERERROR_RETRYABLE"), (0x800423F4, "VSS_E_WRITERERROR_NONRETRYABLE"),
-                       (0x800423F2, "VSS_E_WRITERERROR_TIMEOUT"), (0x80042306, "VSS_E_PROVIDER_VETO")]:
+    for code, name in [
+        (0x800423F3, "VSS_E_WRITERERROR_RETRYABLE"),
+        (0x800423F4, "VSS_E_WRITERERROR_NONRETRYABLE"),
+        (0x800423F2, "VSS_E_WRITERERROR_TIMEOUT"),
+        (0x80042306, "VSS_E_PROVIDER_VETO"),
+    ]:
         assert codes[code].name == name
-    for code in (0x800423FB, 0x80042313, 0x80042409, 0x80070018, 0x80070005, 0x80070020, 0x80070032,
-                 0x80070050, 0x80070070, 0x800700EA, 0x80070569, 0x80070002):
+    for code in (
+        0x800423FB,
+        0x80042313,
+        0x80042409,
+        0x80070018,
+        0x80070005,
+        0x80070020,
+        0x80070032,
+        0x80070050,
+        0x80070070,
+        0x800700EA,
+        0x80070569,
+        0x80070002,
+    ):
         assert code in codes, hex(code)
     assert {32768, 32770, 32775} <= set(knowledge().wmi)
 
@@ -67,8 +104,10 @@ def _copy_knowledge(tmp_path: Path) -> Path:
 def test_unknown_cause_id_is_rejected(tmp_path: Path) -> None:
     d = _copy_knowledge(tmp_path)
     p = d / "patterns.toml"
-    p.write_text(p.read_text(encoding="utf-8").replace("no-scsi-controller = 0.95", "no-such-cause = 0.95"),
-                 encoding="utf-8")
+    p.write_text(
+        p.read_text(encoding="utf-8").replace("no-scsi-controller = 0.95", "no-such-cause = 0.95"),
+        encoding="utf-8",
+    )
     with pytest.raises(KnowledgeError, match="unknown cause id"):
         load_knowledge(d)
 
@@ -80,8 +119,10 @@ def test_bad_weight_and_regex_are_rejected(tmp_path: Path) -> None:
     p.write_text(original.replace("no-scsi-controller = 0.95", "no-scsi-controller = 1.5"), encoding="utf-8")
     with pytest.raises(KnowledgeError, match="0..1"):
         load_knowledge(d)
-    p.write_text(original.replace("regex = 'cannot be hot backed up", "regex = '(cannot be hot backed up"),
-                 encoding="utf-8")
+    p.write_text(
+        original.replace("regex = 'cannot be hot backed up", "regex = '(cannot be hot backed up"),
+        encoding="utf-8",
+    )
     with pytest.raises(KnowledgeError, match="bad regex"):
         load_knowledge(d)
 

@@ -72,22 +72,29 @@ def test_provider_list_is_not_a_writer_list() -> None:
 
 
 def test_backup_exec_one_line() -> None:
-    text = ("Writer Name: Microsoft Hyper-V VSS Writer, Writer ID: {66841CD4-6DED-4F4B-8F17-FD23F8DDC3DE}, "
-            "Last error: The VSS Writer operation failed because of an error that might recur if another shadow "
-            "copy is created. (0x800423F4), State: Failed during prepare snapshot operation (8).")
+    text = (
+        "Writer Name: Microsoft Hyper-V VSS Writer, Writer ID: {66841CD4-6DED-4F4B-8F17-FD23F8DDC3DE}, "
+        "Last error: The VSS Writer operation failed because of an error that might recur if another shadow "
+        "copy is created. (0x800423F4), State: Failed during prepare snapshot operation (8)."
+    )
     (w,) = parse_vssadmin_writers(text)
     assert w.state == 8 and w.failed and w.writer_id == "{66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}"
     assert "0x800423F4" in w.last_error
 
 
 def test_crlf_and_tabs() -> None:
-    text = EN_STABLE.replace("State: [1] Stable\n   Last error: No error\n\nWriter name: 'Microsoft",
-                             "State: [1] Stable\n   Last error: No error\n\nWriter name: 'Microsoft", 1)
-    text = text.replace("'Microsoft Hyper-V VSS Writer'\n   Writer Id: {66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}\n"
-                        "   Writer Instance Id: {3e4c7a62-5d1f-4b5b-9a0e-2f4b5c6d7e8f}\n   State: [1] Stable\n"
-                        "   Last error: No error",
-                        "'Microsoft Hyper-V VSS Writer'\n\tWriter Id: {66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}\n"
-                        "\tWriter Instance Id: {3e4c7a62-5d1f-4b5b-9a0e-2f4b5c6d7e8f}\n\tState: [7] Failed\n"
-                        "\tLast error: Timed out")
+    text = EN_STABLE.replace(
+        "State: [1] Stable\n   Last error: No error\n\nWriter name: 'Microsoft",
+        "State: [1] Stable\n   Last error: No error\n\nWriter name: 'Microsoft",
+        1,
+    )
+    text = text.replace(
+        "'Microsoft Hyper-V VSS Writer'\n   Writer Id: {66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}\n"
+        "   Writer Instance Id: {3e4c7a62-5d1f-4b5b-9a0e-2f4b5c6d7e8f}\n   State: [1] Stable\n"
+        "   Last error: No error",
+        "'Microsoft Hyper-V VSS Writer'\n\tWriter Id: {66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}\n"
+        "\tWriter Instance Id: {3e4c7a62-5d1f-4b5b-9a0e-2f4b5c6d7e8f}\n\tState: [7] Failed\n"
+        "\tLast error: Timed out",
+    )
     result = triage_text(text.replace("\n", "\r\n"))
     assert result.causes[0].id == "host-hv-writer-failed"

@@ -157,3 +157,13 @@ def test_default_file_name_has_host_and_date(seed_data):
     report = build_report(seed_data.diagnosis, [])
     name = default_file_name(report, "html", dt.date(2026, 1, 2))
     assert name == "hvassist-report-HV01-and-2-more-2026-01-02.html"
+
+
+def test_html_is_self_contained(seed_data):
+    report = build_report(seed_data.diagnosis, seed_data.entries, since=seed_data.since)
+    for html in (render_html(report), render_print_html(report)):
+        head = html.split("<body>")[0]
+        for external in ("<link", "<script", "<img", "src=", "url(", "@import", "http"):
+            assert external not in head.lower(), external
+        assert "<img" not in html and "<script" not in html and "<style>" in head
+        assert '<meta charset="utf-8">' in head

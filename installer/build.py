@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import stat
 import subprocess
@@ -40,8 +41,8 @@ IS_WINDOWS = sys.platform.startswith("win")
 EXE_SUFFIX = ".exe" if IS_WINDOWS else ""
 EXECUTABLES = ("hvassist" + EXE_SUFFIX, "hvassist-gui" + EXE_SUFFIX)
 
-# Linux budget from issue 9 (bytes): unpacked folder and portable zip.
-BUDGET = {"unpacked": 150 * 1024 * 1024, "zipped": 60 * 1024 * 1024}
+# Linux budget from issue 9, in bytes (1 MB = 1,000,000 bytes): unpacked folder and portable zip.
+BUDGET = {"unpacked": 150_000_000, "zipped": 60_000_000}
 
 MARKER_TEXT = """\
 This file switches hvassist to portable mode: settings, saved connections (never passwords: those stay
@@ -90,8 +91,8 @@ def unpacked_size(folder: Path) -> int:
     return total
 
 
-def mib(n: int) -> str:
-    return "%.1f MB" % (n / (1024 * 1024))
+def mb(n: int) -> str:
+    return "%.1f MB" % (n / 1_000_000)
 
 
 def run_pyinstaller() -> None:
@@ -140,7 +141,7 @@ def find_iscc() -> str | None:
     found = shutil.which("iscc") or shutil.which("ISCC")
     if found:
         return found
-    for base in (os.environ.get("ProgramFiles(x86)"), os.environ.get("ProgramFiles"),
+    for base in (os.environ.get("PROGRAMFILES(X86)"), os.environ.get("PROGRAMFILES"),
                  os.path.join(os.environ.get("LOCALAPPDATA", ""), "Programs")):
         if base:
             candidate = Path(base) / "Inno Setup 6" / "ISCC.exe"
@@ -150,7 +151,8 @@ def find_iscc() -> str | None:
 
 
 def run_iscc(iscc: str, version: str) -> Path:
-    cmd = [iscc, "/Qp", "/DAppVersion=%s" % version, str(HERE / "hvassist.iss")]
+    numeric = ".".join((re.findall(r"\d+", version) + ["0"] * 4)[:4])  # Windows file version: 4 numbers
+    cmd = [iscc, "/Qp", "/DAppVersion=%s" % version, "/DAppNumericVersion=%s" % numeric, str(HERE / "hvassist.iss")]
     print("+ " + " ".join(cmd), flush=True)
     subprocess.run(cmd, cwd=HERE, check=True)
     setup = DIST / ("hvassist-%s-setup.exe" % version)
@@ -201,12 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     print("hvassist %s (%s)" % (version, info["platform"]))
     print("  bundle:   %s" % BUNDLE)
     print("  portable: %s" % info["zip"])
-    print("  size:     %s unpacked, %s zipped" % (mib(unpacked), mib(zipped)))
+    print("  size:     %s unpacked, %s zipped" % (mb(unpacked), mb(zipped)))
     status = 0
     if sys.platform.startswith("linux"):
         over = [k for k, n in (("unpacked", unpacked), ("zipped", zipped)) if n > BUDGET[k]]
         print("  budget:   %s unpacked, %s zipped: %s" % (
-            mib(BUDGET["unpacked"]), mib(BUDGET["zipped"]), "OVER (%s)" % ", ".join(over) if over else "within"))
+            mb(BUDGET["unpacked"]), mb(BUDGET["zipped"]), "OVER (%s)" % ", ".join(over) if over else "within"))
         status = 1 if over else 0
 
     if IS_WINDOWS:

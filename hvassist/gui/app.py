@@ -57,9 +57,11 @@ def run_gui(demo: bool = False, smoke_test: bool = False) -> int:
 
 def _end_smoke_test(app: QApplication, window: MainWindow) -> None:
     icon_ok = not app.windowIcon().pixmap(32, 32).isNull()
-    if sys.stdout is not None:  # None in the windowed Windows build
-        print("smoke-test: main window shown=%s size=%dx%d icon=%s" % (
-            window.isVisible(), window.width(), window.height(), "ok" if icon_ok else "missing"), flush=True)
+    line = "smoke-test: main window shown=%s size=%dx%d icon=%s" % (
+        window.isVisible(), window.width(), window.height(), "ok" if icon_ok else "missing")
+    log.info(line)  # the log file: the windowed Windows build has no stdout
+    if sys.stdout is not None:
+        print(line, flush=True)
     window.close()
     app.quit()
 
@@ -67,6 +69,9 @@ def _end_smoke_test(app: QApplication, window: MainWindow) -> None:
 def main() -> int:
     from hvassist.logsetup import setup_logging
 
-    setup_logging()
+    try:
+        setup_logging()
+    except OSError as e:  # e.g. a portable copy on a read-only share: run_gui says so in a message box
+        log.warning("cannot write the log file: %s", e)
     # --smoke-test (not in --help): used by tests/test_bundle.py on the built app
     return run_gui(demo="--demo" in sys.argv, smoke_test="--smoke-test" in sys.argv)

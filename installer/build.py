@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
 
     version = project_version()
     fingerprint = source_fingerprint()
-    if args.if_stale and is_fresh(fingerprint):
+    reused = args.if_stale and is_fresh(fingerprint)
+    if reused:
         print("The bundle in %s is up to date with the sources." % BUNDLE)
     else:
         INFO.unlink(missing_ok=True)
@@ -213,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if IS_WINDOWS:
         iscc = find_iscc()
-        if iscc:
+        setup = DIST / ("hvassist-%s-setup.exe" % version)
+        if reused and setup.is_file() and setup.stat().st_mtime >= INFO.stat().st_mtime:
+            print("  installer: %s (up to date)" % setup)
+        elif iscc:
             print("  installer: %s" % run_iscc(iscc, version))
         elif args.installer:
             print("Inno Setup 6 (iscc) was not found; install it (choco install innosetup) and run again.",

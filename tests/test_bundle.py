@@ -131,6 +131,23 @@ def test_diagnose_seed_lab_finds_vm001_cause(bundle, tmp_path):
     assert (home / "logs" / "hvassist.log").is_file()
 
 
+def test_stages_and_triage_load_their_texts(bundle, tmp_path):
+    env = clean_env(tmp_path, HVASSIST_HOME=str(tmp_path / "home"))
+    exe = bundle / ("hvassist" + EXE)
+    r = run(exe, ["stages", "--flow", "2016", "--json"], tmp_path, env)
+    assert_no_traceback(r)
+    assert r.returncode == 0, r.stderr
+    flow = json.loads(r.stdout)
+    assert flow["flow"] == "2016" and flow["stages"], flow
+    error = tmp_path / "error.txt"
+    error.write_text("'VM001' cannot be hot backed up since it has no SCSI controllers attached. Event 10103\n",
+                     encoding="utf-8")
+    r = run(exe, ["triage", "--json", str(error)], tmp_path, env)
+    assert_no_traceback(r)
+    assert r.returncode == 1, "exit code %d (1 = causes found)\n%s" % (r.returncode, r.stderr)
+    assert json.loads(r.stdout)["causes"][0]["id"] == "no-scsi-controller"
+
+
 @pytest.mark.parametrize("args", [["--smoke-test"], ["--demo", "--smoke-test"]], ids=["profile", "demo"])
 def test_gui_starts_offscreen_and_closes_cleanly(bundle, tmp_path, args):
     home = tmp_path / "home"

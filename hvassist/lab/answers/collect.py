@@ -174,8 +174,8 @@ def collect_host(call: LabCall) -> dict[str, Any]:
             host.os, 8)
         if host.os == "2012r2":
             level = 0  # Get-Cluster has no ClusterFunctionalLevel before 2016
-        groups = [{"name": vm.name, "owner": n, "state": "Online" if vm.state == "Running" else "Offline"} for n in cluster.nodes
-                  for vm in estate.host(n).vms if vm.is_clustered]
+        groups = [{"name": vm.name, "owner": n, "state": "Online" if vm.state == "Running" else "Offline"}
+                  for n in cluster.nodes for vm in estate.host(n).vms if vm.is_clustered]
         cluster_doc = {"name": cluster.name, "functional_level": level,
                        "nodes": [{"name": n, "state": "Down" if estate.host(n).down else "Up"}
                                  for n in cluster.nodes],

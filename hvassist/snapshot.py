@@ -138,6 +138,17 @@ class VMFact:
     def config_version(self) -> tuple[int, ...]:
         return version_tuple(self.version)
 
+    @property
+    def share_servers(self) -> list[str]:
+        """Servers of the \\\\server\\share paths holding this VM's disks or configuration (lower case)."""
+        out: list[str] = []
+        for p in [d.path for d in self.disks] + [self.config_location]:
+            if p.startswith("\\\\"):
+                server = p[2:].split("\\")[0].lower()
+                if server and server not in out:
+                    out.append(server)
+        return out
+
 
 @dataclass(frozen=True)
 class WriterFact:
@@ -352,6 +363,20 @@ class GuestInspection:
 
 
 @dataclass(frozen=True)
+class FileServerCheck:
+    """What hvassist learned from a file server that holds VM files (SMB 3 shares)."""
+
+    server: str  # as it appears in the VM's paths (\\server\share)
+    status: str  # "done", "failed", "not-possible"
+    reason: str = ""
+    agent_state: str | None = None  # the File Server VSS Agent service: Running, Stopped; None: not installed
+
+    @property
+    def done(self) -> bool:
+        return self.status == "done"
+
+
+@dataclass(frozen=True)
 class HostSnapshot:
     schema: str
     collected_at: str
@@ -364,6 +389,7 @@ class HostSnapshot:
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     shadows: tuple[ShadowFact, ...] = ()
     guests: Mapping[str, GuestInspection] = field(default_factory=dict, compare=False)  # by VM id
+    file_servers: Mapping[str, FileServerCheck] = field(default_factory=dict, compare=False)  # by server, lower
 
     def vm(self, name: str) -> VMFact | None:
         for v in self.vms:
@@ -377,6 +403,17 @@ class HostSnapshot:
 
     def with_guests(self, guests: Mapping[str, GuestInspection]) -> HostSnapshot:
         return dataclasses.replace(self, guests=dict(guests))
+
+    def with_file_servers(self, servers: Mapping[str, FileServerCheck]) -> HostSnapshot:
+        return dataclasses.replace(self, file_servers={k.lower(): v for k, v in servers.items()})
+
+    def share_servers(self) -> dict[str, list[VMFact]]:
+        """File servers (lower case) holding VM files, with the VMs on them."""
+        out: dict[str, list[VMFact]] = {}
+        for vm in self.vms:
+            for server in vm.share_servers:
+                out.setdefault(server, []).append(vm)
+        return out
 
     def volume_of(self, path: str) -> str:
         """The volume a path lives on, as a comparable key: a CSV or mount point, a drive, or a share."""

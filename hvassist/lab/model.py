@@ -213,6 +213,8 @@ class Host:
     providers: list[Provider] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     hyperv_module: bool = True
+    role: str = "hyperv"  # "hyperv", or "file-server" (holds VM files on SMB 3 shares; not a Hyper-V host)
+    features: list[str] = field(default_factory=list)  # installed roles/features, e.g. FS-VSS-Agent
     down: bool = False  # the lab does not serve this host (a node that is off)
     volumes: list[Volume] = field(default_factory=list)  # default: C: and D:
     disk_signatures: list[str] = field(default_factory=list)  # MBR signatures of the host's disks

@@ -131,6 +131,10 @@ class Lab:
     def host_names(self) -> list[str]:
         return [h.name for h in self.estate.hosts]
 
+    def hyperv_host_names(self) -> list[str]:
+        """The Hyper-V hosts (not the file servers) of the scenario."""
+        return [h.name for h in self.estate.hosts if h.role == "hyperv"]
+
     def cluster_names(self) -> list[str]:
         return [c.name for c in self.estate.clusters]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from hvassist.lab.answers.base import LabCall
+from hvassist.lab.answers.base import LabCall, LabPSError
 from hvassist.lab.model import CSV, HOST_IC_VERSION, IC_NAMES, VM, Cluster, Disk, Estate, Host, Writer, iso
 
 # what vssadmin prints after "State: [n]" (it does not name the phase a writer failed in)
@@ -138,7 +138,9 @@ def volumes(estate: Estate, host: Host) -> list[dict[str, Any]]:
             "label": v.label, "file_system": v.file_system, "size_bytes": v.size_gb << 30,
             "free_bytes": v.free_gb << 30} for v in host.volumes]
     cluster = estate.cluster_of(host)
-    for c in cluster.csvs if cluster else []:
+    if cluster is None:
+        return out
+    for c in cluster.csvs:
         out.append({"device_id": "\\\\?\\Volume{%s}\\" % _guid(cluster.name, c.name).lower(),
                     "name": c.path + "\\", "label": c.name, "file_system": "CSVFS", "size_bytes": c.size_gb << 30,
                     "free_bytes": c.free_gb << 30})
@@ -163,6 +165,11 @@ def csv_node_states(cluster: Cluster, csv: CSV) -> list[dict[str, Any]]:
 
 def collect_host(call: LabCall) -> dict[str, Any]:
     estate, host = call.estate, call.host
+    if host.role != "hyperv" or not host.hyperv_module:
+        raise LabPSError("Get-VM", "The term 'Get-VM' is not recognized as the name of a cmdlet, function, script "
+                         "file, or operable program. Check the spelling of the name, or if a path was included, "
+                         "verify that the path is correct and try again.", "ObjectNotFound",
+                         "CommandNotFoundException", "CommandNotFoundException")
     days = int(call.params.get("EventDays") or 7)
     max_events = int(call.params.get("MaxEvents") or 500)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

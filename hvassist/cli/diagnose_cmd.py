@@ -151,8 +151,15 @@ def _print(result: Diagnosis, as_json: bool) -> int:
             print("  %-24s %-28s %s" % (host, vm, r.verdict))
             for reason in r.reasons[:3]:
                 print("      - %s" % reason)
-    for p in result.pending:
-        print("\n" + p.as_text())
+    groups: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for p in result.pending:  # one block per kind of look, naming every VM or server it concerns
+        groups.setdefault((p.where, p.reason, tuple(cmd for _c, cmd in p.commands)), []).append(
+            "%s (on %s)" % (p.target, p.host) if p.where == "guest" else p.target)
+    for (where, reason, commands), targets in groups.items():
+        place = "inside the guest(s)" if where == "guest" else "on the file server(s)"
+        print("\nNeeds a look %s %s.\n  Why: %s\n  Run there:" % (place, ", ".join(targets), reason))
+        for cmd in commands:
+            print("    %s" % cmd)
     return result.exit_code
 
 

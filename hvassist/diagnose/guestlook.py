@@ -56,7 +56,7 @@ def _commands(causes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     for c in causes:
         t = texts.get(c)
         for line in (t.guest_command.splitlines() if t else []):
-            if line.strip():
+            if line.strip() and line.strip() not in [cmd for _c, cmd in out]:
                 out.append((c, line.strip()))
     return tuple(out)
 

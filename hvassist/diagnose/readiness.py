@@ -164,8 +164,9 @@ def vm_readiness(snapshot: HostSnapshot, vm: VMFact, findings: list[Finding],
                 reasons.append("Not checked inside the guest: application-consistent only if the Linux backup "
                                "daemon (hv_vss_daemon) runs there.")
             else:
-                reasons.append("Not checked inside the guest (%s): problems there can still make it worse."
-                               % p.reason.rstrip("."))
+                reasons.append("Not checked inside the guest, so problems there (a stopped backup helper, "
+                               "failing writers, dynamic disks, FAT volumes, no room for shadow copies) are not "
+                               "ruled out.")
         elif p.where == "file-server" and p.target in vm.share_servers:
             reasons.append("Its file server %s was not checked for the File Server VSS Agent Service." % p.target)
 

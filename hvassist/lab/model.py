@@ -218,7 +218,7 @@ class Host:
     down: bool = False  # the lab does not serve this host (a node that is off)
     volumes: list[Volume] = field(default_factory=list)  # default: C: and D:
     disk_signatures: list[str] = field(default_factory=list)  # MBR signatures of the host's disks
-    swprv_service_dll: str | None = "C:\\Windows\\System32\\swprv.dll"  # None: the value is missing
+    swprv_service_dll: str = "C:\\Windows\\System32\\swprv.dll"  # "": the registry value is missing
     service_logon_right: list[str] | None = None  # None: the Hyper-V default (services + Virtual Machines)
     hotfixes: list[str] = field(default_factory=list)  # installed KB ids
     faults: dict[str, Any] = field(default_factory=dict)  # fault injection, see hvassist.lab.faults

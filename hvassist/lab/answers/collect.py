@@ -216,7 +216,7 @@ def collect_host(call: LabCall) -> dict[str, Any]:
                  "disks": [{"number": i, "partition_style": "MBR", "signature": sig}
                            for i, sig in enumerate(host.disk_signatures)],
                  "swprv": {"display_name": swprv_name, "state": "Stopped", "start_mode": "Manual",
-                           "service_dll": host.swprv_service_dll},
+                           "service_dll": host.swprv_service_dll or None},
                  "service_logon_right": list(host.service_logon_right or []),
                  "hotfixes_checked": checked,
                  "hotfixes_installed": [k for k in checked if k in host.hotfixes]},

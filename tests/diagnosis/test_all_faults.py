@@ -56,7 +56,7 @@ def test_rules_cover_every_cause_a_host_or_guest_can_show():
     assert len(ruled) == len(set(ruled)), "one rule per cause id"
     assert set(ruled) <= set(all_causes()), "rules are named by cause ids from the catalogue"
     assert set(all_causes()) - set(ruled) == PRODUCT_LOG_ONLY
-    assert PRODUCT_LOG_ONLY == {"guest-credentials", "benign-vss-noise", "backup-target-full", "io-flush-timeout"}
+    assert {"guest-credentials", "benign-vss-noise", "backup-target-full", "io-flush-timeout"} == PRODUCT_LOG_ONLY
 
 
 def test_each_vm_named_after_a_cause_has_exactly_that_finding(result):

@@ -286,8 +286,9 @@ def test_vss_events_need_their_hresult_not_just_the_id():
 
 def test_localised_vss_events_are_read_through_their_properties():
     # Japanese 12289 as Microsoft's KB 978773 shows it: the text is localised, the hr and writer id are not
-    stale = event("VSS", 12289, "ボリューム シャドウ コピー サービス エラー: 予期しないエラー 以前のライター セッションの状態が"
-                  "削除されています。 . hr = 0x80042409、ライターの状態は 1 つ以上のライターでは使用できません。",
+    stale = event("VSS", 12289, "ボリューム シャドウ コピー サービス エラー: 予期しないエラー "
+                  "以前のライター セッションの状態が削除されています。 . hr = 0x80042409、"
+                  "ライターの状態は 1 つ以上のライターでは使用できません。",
                   ["以前のライター セッションの状態が削除されています。", "0x80042409",
                    "操作:\n プレリストア イベント\nコンテキスト:\n ライター クラス ID: %s" % HV_WRITER])
     metadata = event("VSS", 8193, "Schattenkopiedienstfehler: Unerwarteter Fehler beim Aufrufen der Routine "

@@ -13,7 +13,7 @@ from typing import Any
 from hvassist.diagnose.findings import Finding
 from hvassist.lab.model import ScenarioError
 from hvassist.remote.endpoint import Endpoint
-from hvassist.services.diagnosis import Diagnosis, GuestCredentials, HostTarget, diagnose
+from hvassist.services.diagnosis import Diagnosis, GuestCredentials, HostTarget, ProgressCallback, diagnose
 
 
 def register(sub: Any) -> None:
@@ -21,6 +21,13 @@ def register(sub: Any) -> None:
                        description="Collect each host's VMs, VSS writers and events in one round trip and "
                        "report the causes of backup failures. Exit code: 0 clean, 1 findings, 2 could not "
                        "diagnose.")
+    add_target_arguments(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def add_target_arguments(p: argparse.ArgumentParser) -> None:
+    """What to diagnose and how to log on; shared by the commands that diagnose first (diagnose, report)."""
     p.add_argument("hosts", nargs="*", metavar="HOST", help="host names (or saved connection names); a cluster's "
                    "name is diagnosed node by node")
     p.add_argument("--cluster", action="append", default=[], metavar="NAME",
@@ -41,25 +48,31 @@ def register(sub: Any) -> None:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--auth", choices=["ntlm", "kerberos", "credssp"], default="ntlm")
     p.add_argument("--ca-file", default="", help="extra CA certificate(s) to trust (PEM)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    result = diagnose_from_args(args, progress=None if args.json else _progress)
+    if result is None:
+        return 2
+    return _print(result, args.json)
+
+
+def diagnose_from_args(args: argparse.Namespace, progress: ProgressCallback | None) -> Diagnosis | None:
+    """Diagnose the hosts named by ``add_target_arguments`` options (or the lab's); None when it could not
+    start (the reason is printed)."""
     if args.lab:
-        return _run_lab(args)
+        return _diagnose_lab(args, progress)
     if not args.hosts and not args.cluster:
         print("Name at least one host or --cluster NAME, or use --lab SCENARIO.", file=sys.stderr)
-        return 2
+        return None
     targets = _targets_from_args(args, list(args.hosts) + list(args.cluster))
     if targets is None:
-        return 2
+        return None
     guest = _guest_credentials(args)
     if guest is not None:
         targets = [dataclasses.replace(t, guest=guest) for t in targets]
     hosts, clusters = targets[:len(args.hosts)], targets[len(args.hosts):]
-    result = diagnose(hosts, clusters, progress=None if args.json else _progress)
-    return _print(result, args.json)
+    return diagnose(hosts, clusters, progress=progress)
 
 
 def _guest_credentials(args: argparse.Namespace) -> GuestCredentials | None:
@@ -70,14 +83,14 @@ def _guest_credentials(args: argparse.Namespace) -> GuestCredentials | None:
     return GuestCredentials(args.guest_user, password)
 
 
-def _run_lab(args: argparse.Namespace) -> int:
+def _diagnose_lab(args: argparse.Namespace, progress: ProgressCallback | None) -> Diagnosis | None:
     from hvassist.lab.runtime import start_lab
 
     try:
         lab = start_lab(args.lab)
     except ScenarioError as e:
         print("Cannot start the lab: %s" % e, file=sys.stderr)
-        return 2
+        return None
     try:
         guest = None
         if not args.no_guest_checks and lab.guest_username and lab.guest_password:
@@ -90,13 +103,11 @@ def _run_lab(args: argparse.Namespace) -> int:
         if unknown:
             print("The lab scenario %s has no cluster named %s (it has: %s)." % (
                 args.lab, ", ".join(unknown), ", ".join(lab.cluster_names()) or "none"), file=sys.stderr)
-            return 2
+            return None
         names = list(args.hosts) or ([] if args.cluster else lab.hyperv_host_names())
-        result = diagnose([target(h) for h in names], [target(c) for c in args.cluster],
-                          progress=None if args.json else _progress)
+        return diagnose([target(h) for h in names], [target(c) for c in args.cluster], progress=progress)
     finally:
         lab.stop()
-    return _print(result, args.json)
 
 
 def _targets_from_args(args: argparse.Namespace, names: list[str]) -> list[HostTarget] | None:

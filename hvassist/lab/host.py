@@ -42,6 +42,7 @@ class LabHost:
         self.guest_vm = guest_vm  # this endpoint is the guest OS of that VM, reached over the network
         self.powershell_starts = 0
         self.scripts_run: list[str] = []
+        self.last_params: dict[str, object] = {}  # what the last script received, as the host decoded it
 
     def __call__(self, io: CommandIO) -> int:
         script_b64 = io.encoded_script
@@ -81,6 +82,7 @@ class LabHost:
                                   "scenario's guest account." % self.guest_vm.name), "stderr")
             return 1
         self.scripts_run.append(name)
+        self.last_params = params
         call = LabCall(self.estate, self.host, name, params, io.username, lambda text: io.write(text),
                        io.wait_cancelled, guest_vm=self.guest_vm)
         try:

@@ -170,6 +170,16 @@ class Provider:
 
 
 @dataclass
+class ShadowCopy:
+    """A volume shadow copy (``Win32_ShadowCopy``); a backup job makes one and deletes it."""
+
+    id: str
+    volume: str
+    provider_id: str = ""
+    created: str = "-PT1H"
+
+
+@dataclass
 class CSV:
     name: str
     path: str
@@ -212,6 +222,7 @@ class Host:
     writers: list[Writer] = field(default_factory=list)
     providers: list[Provider] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    shadow_copies: list[ShadowCopy] = field(default_factory=list)
     hyperv_module: bool = True
     role: str = "hyperv"  # "hyperv", or "file-server" (holds VM files on SMB 3 shares; not a Hyper-V host)
     features: list[str] = field(default_factory=list)  # installed roles/features, e.g. FS-VSS-Agent

@@ -11,7 +11,7 @@ from typing import Literal
 from hvassist.lab.host import LabHost
 from hvassist.lab.model import Estate, Host, load_scenario
 from hvassist.lab.tlsca import LabCA
-from hvassist.lab.wsman import ServerHooks, WinRMEndpoint, register_ntlm_users
+from hvassist.lab.wsman import ServerHooks, WinRMEndpoint, ntlm_password_for, register_ntlm_users
 from hvassist.remote.endpoint import Endpoint
 
 
@@ -57,12 +57,12 @@ class Lab:
         self._tmp = tempfile.mkdtemp(prefix="hvassist-lab-")
         creds = self.estate.credentials
         if not creds.password:
-            creds.password = "Lab-" + secrets.token_urlsafe(12)
+            creds.password = ntlm_password_for(creds.user) or "Lab-" + secrets.token_urlsafe(12)
         users = {creds.user: creds.password}
         guest_creds = self.estate.guest_credentials
         if guest_creds is not None:
             if not guest_creds.password:
-                guest_creds.password = "Guest-" + secrets.token_urlsafe(12)
+                guest_creds.password = ntlm_password_for(guest_creds.user) or "Guest-" + secrets.token_urlsafe(12)
             users[guest_creds.user] = guest_creds.password
         if self.auth == "ntlm":
             register_ntlm_users(users)

@@ -164,9 +164,7 @@ def vm_readiness(snapshot: HostSnapshot, vm: VMFact, findings: list[Finding],
                 reasons.append("Not checked inside the guest: application-consistent only if the Linux backup "
                                "daemon (hv_vss_daemon) runs there.")
             else:
-                reasons.append("Not checked inside the guest, so problems there (a stopped backup helper, "
-                               "failing writers, dynamic disks, FAT volumes, no room for shadow copies) are not "
-                               "ruled out.")
+                reasons.append("Not checked inside the guest yet (see the commands to run there).")
         elif p.where == "file-server" and p.target in vm.share_servers:
             reasons.append("Its file server %s was not checked for the File Server VSS Agent Service." % p.target)
 

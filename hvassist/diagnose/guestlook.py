@@ -14,7 +14,8 @@ from hvassist.snapshot import HostSnapshot
 
 # causes only a look inside a Windows guest can show (some also have a host-side hint)
 WINDOWS_GUEST_CAUSES = ("guest-ic-service-stopped", "guest-writer-failed", "dynamic-disks-guest", "non-ntfs-volume",
-                        "shadowstorage-other-volume", "guest-diff-area", "scoped-snapshots")
+                        "shadowstorage-other-volume", "guest-diff-area", "scoped-snapshots",
+                        "disk-signature-collision")
 LINUX_GUEST_CAUSES = ("linux-no-vss-daemon",)
 FILE_SERVER_CAUSES = ("smb3-no-agent",)
 FILE_SERVER_COMMANDS = ("Get-Service fssagent", "Get-WindowsFeature FS-VSS-Agent")

@@ -190,8 +190,9 @@ def linux_no_vss_daemon(s: HostSnapshot) -> Iterable[Finding]:
         found = ev.events_for_vm(s, ev.LINUX_FREEZE_10150, vm)
         if not found:
             continue
-        evidence = [Evidence("%s runs Linux ('%s'); Hyper-V logged that the guest could not freeze its file "
-                             "systems for a backup." % (vm.name, vm.guest_os), source="KVP OSName; VMMS-Admin")]
+        evidence = [Evidence("%s runs Linux ('%s'); Hyper-V logged event 10150 for it, which Microsoft's Linux "
+                             "integration tests expect when the guest cannot freeze its file systems for a backup."
+                             % (vm.name, vm.guest_os), source="KVP OSName; VMMS-Admin")]
         evidence += [event_evidence(e) for e in found]
         yield vm_finding(s, "linux-no-vss-daemon", vm, "warning", evidence, guest_os=vm.guest_os)
 

@@ -55,4 +55,7 @@ def is_windows(vm: VMFact) -> bool:
 
 
 def gib(n: int) -> str:
+    """A size in plain units: MB below 1 GB, else GB with one decimal."""
+    if n < 1 << 30:
+        return "%d MB" % round(n / (1 << 20))
     return "%.1f GB" % (n / (1 << 30))

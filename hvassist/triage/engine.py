@@ -11,6 +11,7 @@ independent evidence (noisy-OR: 1 - prod(1 - w)). Nothing recognised, or only we
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 
 from hvassist.triage.knowledge import CodeInfo, EventTemplate, Knowledge, knowledge
 from hvassist.triage.vssadmin import parse_vssadmin_writers
+
+log = logging.getLogger(__name__)
 
 MAX_CHARS = 200_000  # longer pastes are cut (whole exported logs belong in `hvassist analyze`)
 MIN_TOP_SCORE = 0.25  # below this the best cause is a guess: report unrecognised
@@ -474,7 +477,29 @@ def _titles() -> Mapping[str, str]:
 
         return {cid: text.title for cid, text in all_causes().items()}
     except Exception:
-        return {}
+        return _titles_file_by_file()
+
+
+def _titles_file_by_file() -> dict[str, str]:
+    """Titles from the cause texts that do load, when one broken file stops the catalogue loader."""
+    import tomllib
+
+    from hvassist.resources import resource_path
+
+    titles: dict[str, str] = {}
+    try:
+        paths = sorted(resource_path("kb", "causes").glob("*.toml"))
+    except Exception:
+        return titles
+    for path in paths:
+        try:
+            title = tomllib.loads(path.read_text(encoding="utf-8")).get("title")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            log.debug("cause text %s could not be read; its id stands in for the title", path.name)
+            continue
+        if isinstance(title, str) and title.strip():
+            titles[path.stem] = title.strip()
+    return titles
 
 
 def _rank(signals: list[_Signal], kb: Knowledge) -> list[RankedCause]:
@@ -517,9 +542,13 @@ def _rank(signals: list[_Signal], kb: Knowledge) -> list[RankedCause]:
     return ranked
 
 
-def triage_text(text: str) -> TriageResult:
+def triage_text(text: str, *, host_os: str | None = None) -> TriageResult:
     """Rank the likely causes of a Hyper-V backup problem described by ``text``. Never raises on
-    any string (events, job errors, vssadmin output, codes, a mix of them, or unrelated text)."""
+    any string (events, job errors, vssadmin output, codes, a mix of them, or unrelated text).
+
+    ``host_os``: the host's OS caption or version ("Windows Server 2012 R2 Datacenter", "6.3.9600")
+    when the caller knows which host the text came from; it decides OS-dependent event meanings
+    (Hyper-V-VMMS 10103) over any OS named in the text."""
     kb = knowledge()
     notes: list[str] = []
     recognised: list[str] = []
@@ -535,7 +564,7 @@ def triage_text(text: str) -> TriageResult:
         return TriageResult([], True, [], ["The text is empty."])
     short = _is_short(text, kb)
     context = short or bool(kb.context.search(text))
-    versions = _os_versions(text, kb)
+    versions = (_os_versions(_normalise(host_os), kb) if host_os else set()) or _os_versions(text, kb)
     signals = (
         _event_signals(text, kb, versions)
         + _code_signals(text, kb, context)
@@ -552,3 +581,20 @@ def triage_text(text: str) -> TriageResult:
             notes.append("The text contains the items listed, but none of them points at a specific cause.")
         return TriageResult([], not recognised and not notes, recognised, notes)
     return TriageResult(causes, False, recognised, notes)
+
+
+def event_as_text(event: Mapping[str, object]) -> str:
+    """An event in the collect-host shape (``hvassist.offline`` readers, live collection) written
+    the way Event Viewer copies it, so it can be triaged like a paste."""
+    return "Log Name: {}\nSource: {}\nEvent ID: {}\nLevel: {}\nDescription:\n{}".format(
+        event.get("log", ""),
+        event.get("provider", ""),
+        event.get("id", ""),
+        event.get("level", ""),
+        event.get("message", ""),
+    )
+
+
+def triage_event(event: Mapping[str, object], *, host_os: str | None = None) -> TriageResult:
+    """Triage one event in the collect-host shape."""
+    return triage_text(event_as_text(event), host_os=host_os)

@@ -77,3 +77,19 @@ def test_event_xml_merged_into_its_host(seed_lab, tmp_path):
     result = analyze_files([tmp_path / "hv01.json", tmp_path / "vmms.xml"])
     f = next(f for f in result.diagnosis.findings if f.cause == "no-scsi-controller")
     assert any("10103" in e.text for e in f.evidence), "the imported event became evidence"
+
+
+def test_gui_open_collected_data(qtbot, seed_lab, tmp_path):
+    from hvassist.appcontext import AppContext
+    from hvassist.gui.main_window import MainWindow
+    from hvassist.gui.offline_page import OfflineResultsPage
+
+    with HostSession(seed_lab.endpoint("HV01"), seed_lab.username, seed_lab.password) as s:
+        (tmp_path / "hv01.json").write_text(s.run("collect-host", COLLECT_PARAMS).stdout, encoding="utf-8")
+    win = MainWindow(AppContext.create())
+    qtbot.addWidget(win)
+    win.open_collected_data([str(tmp_path / "hv01.json")])
+    page = win.stack.currentWidget()
+    assert isinstance(page, OfflineResultsPage)
+    qtbot.waitUntil(lambda: "problem(s) found" in page.summary.text(), timeout=15000)
+    assert "SCSI" in page.view.toPlainText()

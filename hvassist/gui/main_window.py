@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
 
         page = TriagePage()
         page.closed.connect(self.show_home)
+        page.check_on_host.connect(lambda _cause: self.open_diagnose())
         self.show_page(page)
         page.input.setFocus()
 

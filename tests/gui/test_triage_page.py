@@ -19,6 +19,9 @@ def test_paste_and_rank(qtbot):
     first = page.causes.item(0).data(Qt.ItemDataRole.UserRole)
     assert first.id == "no-scsi-controller"
     assert "SCSI" in page.detail.toPlainText()
+    with qtbot.waitSignal(page.check_on_host) as sig:
+        page.check_button.click()
+    assert sig.args == ["no-scsi-controller"]
 
 
 def test_unrecognised_text_says_so(qtbot):

@@ -219,11 +219,11 @@ class MainWindow(QMainWindow):
         wizard.setFocus()
 
     def open_explainer(self) -> None:
-        from hvassist.gui.explainer.page import BackupExplainerPage
+        from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
 
-        page = BackupExplainerPage()
+        page = ExplainerWithFollow(self.ctx)
         self.show_page(page)
-        page.setFocus()
+        page.page.setFocus()
 
     def open_collected_data(self, files: list[str] | None = None) -> None:
         from PySide6.QtWidgets import QFileDialog

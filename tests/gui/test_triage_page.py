@@ -41,7 +41,7 @@ def test_dropped_utf16_file(tmp_path):
 
 def test_home_opens_the_explainer(qtbot):
     from hvassist.appcontext import AppContext
-    from hvassist.gui.explainer.page import BackupExplainerPage
+    from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
     from hvassist.gui.main_window import MainWindow
 
     ctx = AppContext.create()
@@ -49,6 +49,6 @@ def test_home_opens_the_explainer(qtbot):
     qtbot.addWidget(win)
     assert win.home.buttons[1].isEnabled()
     qtbot.mouseClick(win.home.buttons[1], Qt.MouseButton.LeftButton)
-    assert isinstance(win.stack.currentWidget(), BackupExplainerPage)
+    assert isinstance(win.stack.currentWidget(), ExplainerWithFollow)
     win.show_home()
     assert win.stack.currentWidget() is win.home

@@ -617,8 +617,12 @@ class BackupDiagram(QWidget):
         name = get_artifact(artifact).name.replace("VM001", self._vm_name)
         room = QRectF(icon.right() + 0.35, rect.y(), rect.width() - icon.width() - 0.9, rect.height())
         font = self._font(0.82)
-        if QFontMetricsF(font).horizontalAdvance(name) / self._em() > room.width():
+        em = self._em()
+        if QFontMetricsF(font).horizontalAdvance(name) / em > room.width():
             name = ARTIFACT_SHORT.get(artifact, name)
+            if QFontMetricsF(font).horizontalAdvance(name) / em > room.width():
+                font = self._font(0.72)
+                name = QFontMetricsF(font).elidedText(name, Qt.TextElideMode.ElideRight, room.width() * em)
         self._draw_text(
             p, room, name, font, text, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         )

@@ -317,7 +317,7 @@ class BackupDiagram(QWidget):
         change = _ease((local - 0.45) / 0.55) if beat_index < len(beats) else 1.0
         active = set(view.actors)
         current = beats[beat_index] if beat_index < len(beats) else None
-        text, mid, base = role(pal, R.Text), role(pal, R.Mid), role(pal, R.Base)
+        text = role(pal, R.Text)
         highlight = role(pal, R.Highlight)
         failure = signal("failure", pal)
 
@@ -396,7 +396,6 @@ class BackupDiagram(QWidget):
         self._legend(p, pal)
         if self._failed:
             self._banner(p, pal)
-        del mid, base  # (kept above for readability of the palette roles in use)
 
     # -- pieces -----------------------------------------------------------------------------------
     def _container(

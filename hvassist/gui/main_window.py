@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
         from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
 
         page = ExplainerWithFollow(self.ctx)
+        page.page.causeActivated.connect(lambda _cause: self.open_diagnose())
         self.show_page(page)
         page.page.setFocus()
 

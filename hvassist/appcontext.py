@@ -14,7 +14,7 @@ from hvassist.credentials import CredentialStore
 from hvassist.paths import AppPaths, app_paths
 from hvassist.remote.endpoint import Endpoint
 from hvassist.services.cluster_discovery import ClusterInfo, NodeInfo, apply_discovery
-from hvassist.services.diagnosis import HostTarget
+from hvassist.services.diagnosis import GuestCredentials, HostTarget
 
 if TYPE_CHECKING:
     from hvassist.lab.runtime import Lab
@@ -61,7 +61,7 @@ class AppContext:
             apply_discovery(store, conn.id, info, lambda node: lab_node_overrides(lab, node))
         clustered = {n.lower() for c in estate.clusters for n in c.nodes}
         for h in estate.hosts:
-            if h.name.lower() not in clustered:
+            if h.name.lower() not in clustered and h.role == "hyperv":  # file servers are not diagnosed
                 _add_lab_host(store, lab, h.name, customer.id)
         return cls(paths, creds, store, AuditLog(paths.audit_log), lab=lab, demo=True, _throwaway=home)
 
@@ -82,7 +82,12 @@ class AppContext:
             if c.kind != "host":
                 continue
             r = self.connections.resolve(c)
-            out.append(HostTarget(r.endpoint, r.username, r.password or ""))
+            # in the demo, guests and file servers are lab endpoints too, with the scenario's guest account
+            lab = self.lab
+            guest = (GuestCredentials(lab.guest_username, lab.guest_password)
+                     if lab is not None and lab.guest_username and lab.guest_password else None)
+            out.append(HostTarget(r.endpoint, r.username, r.password or "", guest=guest,
+                                  resolve=lab.endpoint if lab is not None else None))
         return out
 
     def close(self) -> None:

@@ -92,11 +92,11 @@ class MainWindow(QMainWindow):
             ("Diagnose a backup problem", "Check hosts or a cluster for the causes of failing or degraded "
              "backups, and fix them with a preview and your confirmation.", self.open_diagnose),
             ("How a backup works", "A step-by-step picture of a host-level backup: VSS, checkpoints, the SCSI "
-             "controller, snapshots, merge.", None),
+             "controller, snapshots, merge.", self.open_explainer),
             ("Check a migration", "Move VMs from a 2008 R2 cluster to a 2012 R2+ cluster in another domain, "
              "registering them in place.", None),
             ("Paste an error", "Paste an event, a backup job error or vssadmin output and see the likely "
-             "causes.", None),
+             "causes.", self.open_triage),
         ])
         self.stack.addWidget(self.home)
         splitter = QSplitter()
@@ -121,6 +121,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(panel.act_import)
         file_menu.addAction(panel.act_export)
         file_menu.addSeparator()
+        open_files = QAction("&Open collected data…", self)
+        open_files.setShortcut(QKeySequence.StandardKey.Open)
+        open_files.triggered.connect(self.open_collected_data)
+        file_menu.addAction(open_files)
         home = QAction("&Home", self)
         home.setShortcut(QKeySequence("Ctrl+H"))
         home.triggered.connect(self.show_home)
@@ -154,6 +158,41 @@ class MainWindow(QMainWindow):
         wizard.closed.connect(self.show_home)
         self.show_page(wizard)
         wizard.setFocus()
+
+    def open_explainer(self) -> None:
+        from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
+
+        page = ExplainerWithFollow(self.ctx)
+        page.page.causeActivated.connect(lambda _cause: self.open_diagnose())
+        self.show_page(page)
+        page.page.setFocus()
+
+    def open_collected_data(self, files: list[str] | None = None) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from hvassist.gui.offline_page import OfflineResultsPage
+        from hvassist.gui.worker import run_in_background
+        from hvassist.services.offline import analyze_files
+
+        if not files:
+            files, _ = QFileDialog.getOpenFileNames(
+                self, "Open collected data", "", "Collected data (*.json *.evtx *.xml);;All files (*)")
+        if not files:
+            return
+        page = OfflineResultsPage(files)
+        page.closed.connect(self.show_home)
+        self.show_page(page)
+        self._offline_task = run_in_background(lambda cancel, report: analyze_files(files), page.show_result,
+                                               page.show_error)
+
+    def open_triage(self) -> None:
+        from hvassist.gui.triage_page import TriagePage
+
+        page = TriagePage()
+        page.closed.connect(self.show_home)
+        page.check_on_host.connect(lambda _cause: self.open_diagnose())
+        self.show_page(page)
+        page.input.setFocus()
 
     def add_connection(self) -> None:
         self.connections.add_host()

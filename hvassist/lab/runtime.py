@@ -13,7 +13,7 @@ from hvassist.lab import faults
 from hvassist.lab.host import LabHost
 from hvassist.lab.model import Estate, Host, load_scenario
 from hvassist.lab.tlsca import LabCA, ServerCert
-from hvassist.lab.wsman import WinRMEndpoint, register_ntlm_users
+from hvassist.lab.wsman import ServerHooks, WinRMEndpoint, ntlm_password_for, register_ntlm_users
 from hvassist.remote.endpoint import Endpoint
 
 
@@ -34,6 +34,7 @@ class Lab:
     auth: Literal["ntlm", "basic"] = "ntlm"
     keep_wire_log: bool = False
     hosts: dict[str, LabHostEndpoint] = field(default_factory=dict)
+    guests: dict[str, LabHostEndpoint] = field(default_factory=dict)  # by the guest's FQDN (lower case)
     ca: LabCA | None = None
     ca_file: str = ""
     plans: dict[str, faults.ListenerPlan] = field(default_factory=dict)
@@ -47,16 +48,30 @@ class Lab:
     def password(self) -> str:
         return self.estate.credentials.password
 
+    @property
+    def guest_username(self) -> str | None:
+        """The account valid inside the lab's guests, when the scenario has one."""
+        return self.estate.guest_credentials.user if self.estate.guest_credentials else None
+
+    @property
+    def guest_password(self) -> str | None:
+        return self.estate.guest_credentials.password if self.estate.guest_credentials else None
+
     def start(self) -> Lab:
         self._tmp = tempfile.mkdtemp(prefix="hvassist-lab-")
         creds = self.estate.credentials
         if not creds.password:
-            creds.password = "Lab-" + secrets.token_urlsafe(12)
+            creds.password = ntlm_password_for(creds.user) or "Lab-" + secrets.token_urlsafe(12)
         users = {creds.user: creds.password}
         # the same account, typed as a consultant would: CONTOSO\hvadmin
         bare = creds.user.rpartition("\\")[2]
         users.update({"%s\\%s" % (d.netbios or d.name.split(".")[0].upper(), bare): creds.password
                       for d in self.estate.domains})
+        guest_creds = self.estate.guest_credentials
+        if guest_creds is not None:
+            if not guest_creds.password:
+                guest_creds.password = ntlm_password_for(guest_creds.user) or "Guest-" + secrets.token_urlsafe(12)
+            users[guest_creds.user] = guest_creds.password
         if self.auth == "ntlm":
             register_ntlm_users(users)
         self.plans = {h.name: faults.listener_plan(h, self.transport) for h in self.estate.hosts}
@@ -79,6 +94,8 @@ class Lab:
                                        "2.0" if host.os == "2008r2" else "3.0")).start()
             self.hosts[host.name] = LabHostEndpoint(host.name, server, handler,
                                                     "https" if plan.transport == "https" else "http")
+            if guest_creds is not None:
+                self._start_guests(host, users)
         return self
 
     def _certificate(self, host: Host, plan: faults.ListenerPlan) -> ServerCert:
@@ -90,10 +107,27 @@ class Lab:
             return self.ca.issue(["other-host.contoso.local", "other-host"])
         return self.ca.issue(names, expired=plan.certificate == "expired")
 
+    def _start_guests(self, host: Host, users: dict[str, str]) -> None:
+        """A WinRM listener for each running Windows guest reachable at its FQDN."""
+        for vm in host.vms:
+            g = vm.guest
+            if vm.state != "Running" or not g.winrm or not g.fqdn or "Windows" not in (g.os_name or ""):
+                continue
+            handler = LabHost(self.estate, host, guest_vm=vm)
+            tls = der = None
+            if self.ca is not None and self.transport == "https":
+                cert = self.ca.issue([g.fqdn.lower(), "127.0.0.1", "localhost"])
+                tls, der = cert.ssl_context(), cert.cert_der
+            server = WinRMEndpoint(handler, users, auth=self.auth, tls=tls, tls_cert_der=der,
+                                   hooks=ServerHooks(), keep_wire_log=self.keep_wire_log).start()
+            self.guests[g.fqdn.lower()] = LabHostEndpoint(g.fqdn, server, handler,
+                                                          "https" if tls is not None else "http")
+
     def stop(self) -> None:
-        for h in self.hosts.values():
+        for h in [*self.hosts.values(), *self.guests.values()]:
             h.server.stop()
         self.hosts.clear()
+        self.guests.clear()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
@@ -104,9 +138,9 @@ class Lab:
         self.stop()
 
     def endpoint(self, host: str) -> Endpoint:
-        """How a client reaches ``host``. A host that is down gets a port nobody listens on. A cluster's
-        name reaches the first node that is up, as the cluster's network name does."""
-        served = self._served(host)
+        """How a client reaches ``host`` (or a guest by its FQDN). A host that is down gets a port nobody listens
+        on. A cluster's name reaches the first node that is up (the core group's owner), as on a real network."""
+        served = self._served(host) or self.guests.get(host.lower())
         if served is None:
             cluster = next((c for c in self.estate.clusters if c.name.lower() == host.lower()), None)
             owner = next((self._served(n) for n in (cluster.nodes if cluster else []) if self._served(n)), None)
@@ -128,6 +162,13 @@ class Lab:
 
     def host_names(self) -> list[str]:
         return [h.name for h in self.estate.hosts]
+
+    def hyperv_host_names(self) -> list[str]:
+        """The Hyper-V hosts (not the file servers) of the scenario."""
+        return [h.name for h in self.estate.hosts if h.role == "hyperv"]
+
+    def cluster_names(self) -> list[str]:
+        return [c.name for c in self.estate.clusters]
 
 
 def _closed_port() -> int:

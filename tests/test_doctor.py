@@ -233,3 +233,26 @@ def test_cli_trust_fingerprint(capsys):
 def test_cli_unknown_lab_host(capsys):
     assert main(["doctor", "NOPE", "--lab", "doctor"]) == 2
     assert "no host NOPE" in capsys.readouterr().err
+
+
+def test_cli_uses_a_saved_connection_and_remembers_a_trusted_certificate(lab, capsys, monkeypatch):
+    from hvassist.connections import Connection, ConnectionStore
+    from hvassist.credentials import CredentialStore
+
+    store = ConnectionStore.default(CredentialStore(memory_only=True))
+    group = store.add_group("Contoso", username=lab.username)
+    ep = lab.endpoint("HV-TLS-CA")
+    saved = store.add_connection(Connection(id="", name="HV-TLS-CA", group=group.id, address=ep.address,
+                                            port=ep.port, transport="https", ca_file=ep.ca_file))
+    # no keyring in this process: the password comes from the environment instead of a prompt
+    monkeypatch.setenv("HVASSIST_PASSWORD", lab.password)
+    monkeypatch.setattr("getpass.getpass", lambda *a: pytest.fail("asked for a password"))
+    assert main(["doctor", "hv-tls-ca", "--json"]) == 1
+    first = json.loads(capsys.readouterr().out)
+    assert first["failed_step"] == "tls" and first["username"] == lab.username
+    fp = first["steps"][2]["fingerprint"]
+    assert main(["doctor", "HV-TLS-CA", "--json", "--trust-fingerprint", fp.upper()]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    again = ConnectionStore.default(CredentialStore(memory_only=True))
+    assert again.connection(saved.id).pinned_sha256 == fp, "the explicitly trusted certificate is remembered"
+    assert main(["doctor", "HV-TLS-CA", "--json"]) == 0

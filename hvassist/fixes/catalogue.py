@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hvassist.diagnose.findings import Finding
+from hvassist.fixes import builders
 from hvassist.fixes.plan import FixPlan, FixStep, Precondition
 from hvassist.snapshot import HostSnapshot, VMFact
 
@@ -48,6 +49,7 @@ def plan_no_scsi_controller(finding: Finding, snapshot: HostSnapshot, vm: VMFact
 
 PLAN_BUILDERS: dict[str, PlanBuilder] = {
     "no-scsi-controller": plan_no_scsi_controller,
+    **builders.BUILDERS,
 }
 
 
@@ -56,8 +58,9 @@ def has_fix(cause: str) -> bool:
 
 
 def build_plan(finding: Finding, snapshot: HostSnapshot) -> FixPlan:
+    """The guided fix for the finding, or (for a cause without a safe automatic fix) the steps for a person."""
     builder = PLAN_BUILDERS.get(finding.cause)
     if builder is None:
-        raise KeyError("no guided fix for %s" % finding.cause)
+        return builders.instructions_plan(finding, snapshot)
     vm = next((v for v in snapshot.vms if v.id == finding.vm_id), None) if finding.vm_id else None
     return builder(finding, snapshot, vm)

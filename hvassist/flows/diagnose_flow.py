@@ -122,7 +122,7 @@ class DiagnoseFlow:
 
     def apply(self, cancel: CancelToken, on_step: StepCallback | None = None) -> FixOutcome | None:
         assert self.plan is not None
-        target = next(t for t in self.available if t.name == self.plan.host)
+        target = self._target_for(self.plan.host)
         try:
             with HostSession(target.endpoint, target.username, target.password, cancel=cancel) as session:
                 self.outcome = apply_plan(self.plan, session, self.audit, confirmed=self.confirmed,
@@ -153,6 +153,21 @@ class DiagnoseFlow:
 
     def failed_hosts(self) -> list[HostOutcome]:
         return [h for h in (self.diagnosis.hosts if self.diagnosis else []) if not h.ok]
+
+    def _target_for(self, host: str) -> HostTarget:
+        """How to reach the host a plan is for: the target it was diagnosed through (the collection names it
+        by its computer name, which may differ from the saved name), or a cluster node as the diagnosis did."""
+        h = self._host_outcome(host)
+        names = [n for n in (h.host if h else None, host) if n]
+        for name in names:
+            for t in self.available:
+                if t.name.lower() == name.lower():
+                    return t
+        selected = self.targets() or self.available
+        if not selected:
+            raise RemoteError(host, "hvassist no longer knows how to connect to %s." % host,
+                              "Add the host under Connections, then diagnose again.")
+        return selected[0].for_name(names[0])
 
     def _host_outcome(self, host: str) -> HostOutcome | None:
         if self.diagnosis is None:

@@ -11,7 +11,7 @@ from hvassist.cancel import CancelToken
 from hvassist.diagnose.findings import Finding
 from hvassist.diagnose.guestlook import PendingCheck
 from hvassist.diagnose.readiness import Readiness
-from hvassist.fixes.apply import FixOutcome, PlanOutdated, StepCallback, apply_plan
+from hvassist.fixes.apply import FixOutcome, PlanBlocked, PlanOutdated, StepCallback, apply_plan
 from hvassist.fixes.catalogue import build_plan, has_fix
 from hvassist.fixes.plan import FixPlan
 from hvassist.remote.errors import RemoteError
@@ -68,9 +68,10 @@ class DiagnoseFlow:
         if self.step is Step.COLLECT:
             return self.diagnosis is not None
         if self.step is Step.FINDINGS:
-            return self.finding is not None and has_fix(self.finding.cause)
+            # every finding opens a plan: a guided fix, or (no automatic fix) the steps for a person
+            return self.finding is not None
         if self.step is Step.FIX_PREVIEW:
-            return self.plan is not None and (self.confirmed or self.plan.nothing_to_do)
+            return self.plan is not None and ((self.plan.can_apply and self.confirmed) or self.plan.nothing_to_do)
         if self.step is Step.FIX_APPLY:
             return self.outcome is not None or self.fix_error is not None
         return False
@@ -122,8 +123,8 @@ class DiagnoseFlow:
 
     def apply(self, cancel: CancelToken, on_step: StepCallback | None = None) -> FixOutcome | None:
         assert self.plan is not None
-        target = self._target_for(self.plan.host)
         try:
+            target = self._target_for(self.plan.host)
             with HostSession(target.endpoint, target.username, target.password, cancel=cancel) as session:
                 self.outcome = apply_plan(self.plan, session, self.audit, confirmed=self.confirmed,
                                           on_step=on_step)
@@ -133,7 +134,13 @@ class DiagnoseFlow:
         except PlanOutdated as e:
             self.fix_error = RemoteError(self.plan.host, str(e), "Press 'Back to findings', then open the fix "
                                          "again to review the new steps.")
+        except PlanBlocked as e:
+            self.fix_error = RemoteError(self.plan.host, "%s Nothing was changed." % e,
+                                         "Wait until that is resolved, then open the fix again.")
         return self.outcome
+
+    def has_automatic_fix(self) -> bool:
+        return self.finding is not None and has_fix(self.finding.cause)
 
     # -- views ---------------------------------------------------------------------------------
     def vm_summaries(self) -> list[VMSummary]:

@@ -18,7 +18,7 @@ from hvassist.diagnose.findings import Finding
 from hvassist.diagnose.rules.base import gib, is_linux, is_windows
 from hvassist.fixes.plan import FixPlan, FixStep, Precondition
 from hvassist.kb import all_causes
-from hvassist.snapshot import HostSnapshot, VMFact, version_tuple
+from hvassist.snapshot import HostSnapshot, VMFact, version_tuple, volume_key
 
 # A recovery checkpoint or AutoRecovery file younger than this may belong to a backup that is still running.
 RECENT_HOURS = 2
@@ -154,6 +154,12 @@ def plan_backup_ic_disabled(finding: Finding, snapshot: HostSnapshot, vm: VMFact
 
 
 # -- lingering-recovery-checkpoint ---------------------------------------------------------------------
+def _volume_label(snapshot: HostSnapshot, key: str) -> str:
+    """A volume key as the host spells it (C:\\ClusterStorage\\Volume1 rather than c:\\clusterstorage\\volume1)."""
+    names = [c.path for c in snapshot.csvs] + [v.name for v in snapshot.host.volumes]
+    return next((n.rstrip("\\") for n in names if volume_key(n, [n]) == key), key)
+
+
 def _merge_room(snapshot: HostSnapshot, vm: VMFact) -> Precondition:
     """Room for the merge on the volume of the VM's disks: the size of the disk files being merged (the
     differencing disks the VM writes into), or at least 10 GB when their size is not known."""
@@ -164,7 +170,7 @@ def _merge_room(snapshot: HostSnapshot, vm: VMFact) -> Precondition:
     for vol in sorted({snapshot.volume_of(d.path) for d in disks}):
         space = snapshot.free_space(vol)
         if space is not None and space[0] < required:
-            short.append("%s has %s free" % (vol, gib(space[0])))
+            short.append("%s has %s free" % (_volume_label(snapshot, vol), gib(space[0])))
     what = ("the checkpoint's disk files take %s" % gib(needed)) if needed else "their size is not known"
     return Precondition("The volume of %s's disks needs room for the merge (%s; hvassist asks for at least %s "
                         "free)." % (vm.name, what, gib(required)), not short,

@@ -245,6 +245,9 @@ class DiagnoseWizard(QWidget):
         v.addWidget(self.plan_preview, 1)
         self.preview_spacer = QWidget()
         v.addWidget(self.preview_spacer, 1)
+        self.confirm_note = QLabel()
+        self.confirm_note.setWordWrap(True)
+        v.addWidget(self.confirm_note)
         self.confirm_box = QCheckBox()
         self.confirm_box.setAccessibleName("Confirm the fix")
         self.confirm_box.toggled.connect(self._confirm_toggled)
@@ -298,6 +301,10 @@ class DiagnoseWizard(QWidget):
         self.next_button.setText(labels[step])
         self.next_button.setAccessibleName(labels[step].replace("&", "").strip(" <>…"))
         self.next_button.setEnabled(not self.busy and (self.flow.can_advance() or step is Step.VERIFY))
+        plan = self.flow.plan
+        # instructions only (or a blocked fix): there is nothing to apply, so no Apply button to wonder about
+        self.next_button.setVisible(not (step is Step.FIX_PREVIEW and plan is not None and not plan.nothing_to_do
+                                         and not plan.can_apply))
         self.close_button.setEnabled(not self.busy)
 
     def _next(self) -> None:
@@ -514,18 +521,22 @@ class DiagnoseWizard(QWidget):
         self.preview_spacer.setVisible(not plan.automatic)
         if not plan.can_apply:
             self.confirm_box.hide()
+            self.confirm_note.hide()
             self.confirm_box.setChecked(False)
         else:
-            self.confirm_box.show()
             downtime = any(s.downtime for s in plan.steps)
             what = []
             if not plan.reversible and plan.warning:
-                what.append("this cannot be undone")
-            what.append("%s will be shut down and started again" % plan.vm if downtime else "this changes %s" % (
-                plan.vm or plan.host))
-            self.confirm_box.setText("I understand that %s, and want to apply this fix now." % ", and that ".join(
-                what))
-            self.confirm_box.setAccessibleName(self.confirm_box.text())
+                what.append("<b>this cannot be undone</b>")
+            what.append("%s will be shut down and started again" % html.escape(plan.vm or "") if downtime
+                        else "this changes %s" % html.escape(plan.vm or plan.host))
+            self.confirm_note.setText("Before you apply: %s." % "; ".join(what))
+            self.confirm_note.show()
+            # the checkbox keeps a short label (it does not wrap); the note above says what is being agreed to
+            self.confirm_box.setText("I &understand, and want to apply this fix now")
+            self.confirm_box.setAccessibleName("I understand that %s, and want to apply this fix now" % ", and "
+                                               "that ".join(w.replace("<b>", "").replace("</b>", "") for w in what))
+            self.confirm_box.show()
             self.confirm_box.setChecked(False)
             self.confirm_box.setFocus()
 
@@ -580,6 +591,7 @@ class DiagnoseWizard(QWidget):
         assert plan is not None
         outcome = flow.outcome
         lines = []
+        now = ""
         if flow.fix_error is not None:
             e = flow.fix_error
             self.verify_box.addWidget(banner("The fix could not be applied: %s What to do: %s"
@@ -621,8 +633,6 @@ class DiagnoseWizard(QWidget):
                                                    "nothing to do" if s.ok else "failed"))
             if outcome.after is not None:
                 now = after_text(plan, outcome.after)
-                if now:
-                    lines.append("<p>Now: %s</p>" % html.escape(now))
         todo = ""
         if outcome is not None and outcome.left_to_you:
             todo = "<h3>Still to do, by you</h3><ol>%s</ol>" % "".join(
@@ -630,8 +640,10 @@ class DiagnoseWizard(QWidget):
         elif outcome is not None and outcome.verified and plan.manual_steps:
             todo = "<h3>Afterwards</h3><ul>%s</ul>" % "".join(
                 "<li>%s</li>" % html.escape(m) for m in plan.manual_steps)
-        self.verify_detail.setHtml("%s<h3>What was done</h3><ul>%s</ul><p>Every step is recorded in the audit "
-                                   "log: %s</p>" % (todo, "".join(lines), html.escape(str(self.ctx.audit.path))))
+        now_html = "<p>Now: %s</p>" % html.escape(now) if now else ""
+        self.verify_detail.setHtml("%s<h3>What was done</h3><ul>%s</ul>%s<p>Every step is recorded in the audit "
+                                   "log: %s</p>" % (todo, "".join(lines), now_html,
+                                                    html.escape(str(self.ctx.audit.path))))
         self.next_button.setText("&Back to findings")
         self.next_button.setAccessibleName("Back to findings")
         self.next_button.setEnabled(True)

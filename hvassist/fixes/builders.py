@@ -123,7 +123,7 @@ def instructions_plan(finding: Finding, snapshot: HostSnapshot | None = None) ->
                    summary="hvassist does not change this on %s for you: it needs a decision or work only a person "
                            "can do safely. Follow these steps, then diagnose again to check." % where,
                    steps=(), manual_steps=text.what_to_do if text else (),
-                   verify="Diagnose %s again after the steps: the finding must be gone." % finding.host,
+                   verify="diagnose %s again after the steps: the finding must be gone." % finding.host,
                    risk="", downtime="none")
 
 
@@ -325,7 +325,7 @@ def plan_ic_outdated(finding: Finding, snapshot: HostSnapshot, vm: VMFact | None
             manual_steps=("Log on to %s and install the pending Windows updates (Settings > Update & Security, or "
                           "sconfig on Server Core)." % vm.name, reboot,
                           "Diagnose again: the finding must be gone."),
-            verify="Diagnose again after the update and restart: the finding must be gone.")
+            verify="diagnose again after the update and the restart: the finding must be gone.")
     gen2 = vm.generation == 2
     return _plan(
         finding, snapshot, vm,
@@ -341,8 +341,8 @@ def plan_ic_outdated(finding: Finding, snapshot: HostSnapshot, vm: VMFact | None
         downtime="none for this step; the guest restarts when you run the setup (a few minutes)",
         risk="Low. Only the DVD drive's disk changes. The setup inside the guest restarts it.",
         reversible=True, reversibility="Eject the disk again (VM console: Media > DVD Drive > Eject).",
-        verify="After the setup and the restart, diagnose again: the integration services of %s must no longer be "
-               "older than the host's." % vm.name,
+        verify="once you have run the setup and the guest has restarted, diagnose again: the integration services "
+               "of %s must no longer be older than the host's." % vm.name,
         manual_steps=("Connect to %s (Hyper-V Manager > Connect, or Remote Desktop) and log on." % vm.name,
                       "Open the DVD drive and run setup.exe (on older guests it starts by itself: 'Upgrade Hyper-V "
                       "Integration Services'); accept the upgrade.",
@@ -492,7 +492,7 @@ def plan_vm_not_running(finding: Finding, snapshot: HostSnapshot, vm: VMFact | N
                           "host-space and csv-issues findings)." % vm.name,
                           "When the storage is fine, resume the VM (Hyper-V Manager > Resume; in a cluster, through "
                           "Failover Cluster Manager).", "Diagnose again: the finding must be gone."),
-            verify="Diagnose again after resuming the VM: the finding must be gone.")
+            verify="diagnose again after resuming the VM: the finding must be gone.")
     manual = ["Check that %s works as expected (its services, its users)." % vm.name]
     if vm.is_clustered:
         manual.append("%s is a clustered VM: check in Failover Cluster Manager that its role shows as Running."

@@ -180,6 +180,10 @@ class MainWindow(QMainWindow):
         add.setShortcut(QKeySequence("Ctrl+N"))
         add.triggered.connect(self.add_connection)
         file_menu.addAction(add)
+        open_files = QAction("&Open collected data…", self)
+        open_files.setShortcut(QKeySequence.StandardKey.Open)
+        open_files.triggered.connect(self.open_collected_data)
+        file_menu.addAction(open_files)
         home = QAction("&Home", self)
         home.setShortcut(QKeySequence("Ctrl+H"))
         home.triggered.connect(self.show_home)
@@ -215,17 +219,37 @@ class MainWindow(QMainWindow):
         wizard.setFocus()
 
     def open_explainer(self) -> None:
-        from hvassist.gui.explainer.page import BackupExplainerPage
+        from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
 
-        page = BackupExplainerPage()
+        page = ExplainerWithFollow(self.ctx)
+        page.page.causeActivated.connect(lambda _cause: self.open_diagnose())
         self.show_page(page)
-        page.setFocus()
+        page.page.setFocus()
+
+    def open_collected_data(self, files: list[str] | None = None) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from hvassist.gui.offline_page import OfflineResultsPage
+        from hvassist.gui.worker import run_in_background
+        from hvassist.services.offline import analyze_files
+
+        if not files:
+            files, _ = QFileDialog.getOpenFileNames(
+                self, "Open collected data", "", "Collected data (*.json *.evtx *.xml);;All files (*)")
+        if not files:
+            return
+        page = OfflineResultsPage(files)
+        page.closed.connect(self.show_home)
+        self.show_page(page)
+        self._offline_task = run_in_background(lambda cancel, report: analyze_files(files), page.show_result,
+                                               page.show_error)
 
     def open_triage(self) -> None:
         from hvassist.gui.triage_page import TriagePage
 
         page = TriagePage()
         page.closed.connect(self.show_home)
+        page.check_on_host.connect(lambda _cause: self.open_diagnose())
         self.show_page(page)
         page.input.setFocus()
 

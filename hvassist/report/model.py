@@ -467,7 +467,8 @@ def _outcome(group: list[dict[str, Any]], steps: tuple[StepItem, ...],
             return ("Nothing more for hvassist to do: its steps were already done. The rest of the fix is for a "
                     "person (see the fix's instructions); the problem is still reported until then.", "warning")
         if result in ("blocked", "outdated"):
-            return "Not applied: %s" % scrub(str(skipped.get("detail") or "")), "warning"
+            detail = scrub(str(skipped.get("detail") or "the host changed since the preview"))
+            return (detail if detail.lower().startswith("not applied") else "Not applied: %s" % detail), "warning"
         return "Nothing to do: the host was checked again and the problem was already gone. Nothing was changed.", "ok"
     verified = actions.get("fix-verified")
     if verified is not None:

@@ -181,4 +181,5 @@ def test_fix_left_to_a_person_or_blocked_reads_plainly(seed_data):
     report = build_report(seed_data.diagnosis, left + blocked)
     a_left, a_blocked = report.actions
     assert a_left.kind == "warning" and "for a person" in a_left.outcome
-    assert a_blocked.kind == "warning" and a_blocked.outcome == "Not applied to VM001: No backup may be running on HV01."
+    assert a_blocked.kind == "warning"
+    assert a_blocked.outcome == "Not applied to VM001: No backup may be running on HV01."

@@ -228,3 +228,44 @@ def test_causes_without_an_automatic_fix_get_the_kb_steps(lab):
     plan = look(lab, "hw-provider").plan("hw-provider", None)
     assert plan.title.startswith("No automatic fix") and not plan.steps and not plan.can_apply
     assert plan.manual_steps == cause("hw-provider").what_to_do
+
+
+def test_wizard_flow_opens_instructions_but_never_applies_them(lab, audit):
+    from support.labs import lab_targets
+
+    from hvassist.cancel import CancelToken
+    from hvassist.flows.diagnose_flow import DiagnoseFlow, Step
+
+    flow = DiagnoseFlow(lab_targets(lab), audit)
+    flow.select_hosts(["hv19-n1"])
+    flow.advance()
+    flow.collect(CancelToken())
+    flow.advance()
+    flow.select_finding(next(f for f in flow.diagnosis.findings if f.cause == "linux-no-vss-daemon"))
+    assert not flow.has_automatic_fix() and flow.can_advance()
+    flow.advance()
+    assert flow.step is Step.FIX_PREVIEW and not flow.plan.steps and flow.plan.manual_steps
+    flow.confirmed = True
+    assert not flow.can_advance(), "instructions are never 'applied'"
+    assert audit.entries() == []
+
+
+def test_wizard_flow_reports_a_backup_that_started_after_the_preview(lab, audit):
+    from support.labs import lab_targets
+
+    from hvassist.cancel import CancelToken
+    from hvassist.flows.diagnose_flow import DiagnoseFlow
+
+    flow = DiagnoseFlow(lab_targets(lab), audit)
+    flow.select_hosts(["host-hv-writer-failed"])
+    flow.collect(CancelToken())
+    flow.select_finding(next(f for f in flow.diagnosis.findings if f.cause == "host-hv-writer-failed"))
+    plan = flow.prepare_fix()
+    assert plan.can_apply and plan.host == "HOST-HV-WRITER-FAILED"  # the computer name, not the saved name
+    next(w for w in lab.estate.host("host-hv-writer-failed").writers if w.name == "Registry Writer").state = 4
+    flow.confirmed = True
+    assert flow.apply(CancelToken()) is None
+    assert flow.fix_error is not None and "Nothing was changed" in flow.fix_error.message
+    assert "backup is in progress" in flow.fix_error.message
+    w = hyperv_writer(lab.estate.host("host-hv-writer-failed"))
+    assert w.state == 9, "the writer was not touched"

@@ -497,9 +497,11 @@ class DiagnoseWizard(QWidget):
             self.plan_banner_box.addWidget(banner("This fix cannot be applied yet: %s %s" % (p.text, p.how),
                                                   "error"))
         if plan.downtime != "none" and not plan.nothing_to_do and plan.automatic:
-            self.plan_banner_box.addWidget(banner("Downtime: %s" % plan.downtime, "warning"))
+            self.plan_banner_box.addWidget(banner("Downtime: %s" % plan.downtime,
+                                                  "info" if plan.downtime.startswith("none") else "warning"))
         if plan.risk:
-            undo = "  Undo: %s" % plan.reversibility if plan.reversibility else ""
+            undo = ("  %s: %s" % ("Undo" if plan.reversible else "Cannot be undone", plan.reversibility)
+                    if plan.reversibility else "")
             self.plan_banner_box.addWidget(banner("Risk: %s%s" % (plan.risk, undo), "info"))
         parts = []
         if plan.steps:

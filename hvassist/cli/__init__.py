@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "hvassist.cli.triage_cmd",
     "hvassist.cli.stages_cmd",
     "hvassist.cli.report_cmd",
+    "hvassist.cli.fix_cmd",
     "hvassist.cli.analyze_cmd",
     "hvassist.cli.doctor_cmd",
 ]

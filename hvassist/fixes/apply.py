@@ -27,6 +27,14 @@ class PlanOutdated(Exception):
     """The host changed since the plan was previewed so that it would need steps the user did not confirm."""
 
 
+class PlanBlocked(Exception):
+    """A precondition no step takes care of is not met (now, on the host): nothing was changed."""
+
+
+class NothingToApply(Exception):
+    """The plan has no automatic steps: it is instructions for a person."""
+
+
 @dataclass
 class StepResult:
     step: FixStep
@@ -44,9 +52,15 @@ class FixOutcome:
     plan: FixPlan
     steps: list[StepResult] = field(default_factory=list)
     verified: bool | None = None  # None: not verified (yet)
-    nothing_to_do: bool = False  # the fresh facts showed the problem was already gone: nothing was run
+    # nothing was run: the fresh facts showed the problem gone, or every step already done (see ``left_to_you``)
+    nothing_to_do: bool = False
     after: HostSnapshot | None = None
     remaining: list[Finding] = field(default_factory=list)
+    left_to_you: tuple[str, ...] = ()  # hvassist's part is done; the finding stays until a person does these
+
+    @property
+    def problem_gone(self) -> bool:
+        return self.verified is True
 
     @property
     def ok(self) -> bool:
@@ -69,18 +83,34 @@ def apply_plan(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
     """Run the plan's steps in order; stop at the first failure. Requires ``confirmed=True``."""
     if not confirmed:
         raise NotConfirmed("a fix is applied only after the user confirmed the preview")
+    if not plan.automatic and not plan.nothing_to_do:
+        raise NothingToApply("%s: hvassist has no automatic steps for this; follow the instructions" % plan.title)
+    if plan.blocked:
+        raise PlanBlocked(_blocked_text(plan))
     outcome = FixOutcome(plan)
     user = session_user(session)
     audit.record(host=plan.host, vm=plan.vm, action="fix-confirmed", script="", params={}, result="ok",
                  remote_user=user, plan_id=plan.plan_id, cause=plan.cause, detail=plan.title)
     # Look again right before changing anything: the host may have changed since the preview.
-    steps = _steps_still_needed(plan, session)
+    try:
+        before, remaining, steps, fresh = _steps_still_needed(plan, session)
+    except (PlanOutdated, PlanBlocked) as e:
+        audit.record(host=plan.host, vm=plan.vm, action="fix-skipped", script="collect-host", params={},
+                     result="blocked" if isinstance(e, PlanBlocked) else "outdated", remote_user=user,
+                     plan_id=plan.plan_id, cause=plan.cause, detail=str(e))
+        raise
     if not steps:
         outcome.nothing_to_do = True
+        outcome.after = before
+        outcome.remaining = remaining
+        outcome.verified = not remaining
+        if remaining:  # every step is already done; what is left is for a person
+            outcome.left_to_you = fresh.manual_steps if fresh is not None else plan.manual_steps
         audit.record(host=plan.host, vm=plan.vm, action="fix-skipped", script="collect-host", params={},
-                     result="nothing-to-do", remote_user=user, plan_id=plan.plan_id, cause=plan.cause,
-                     detail="the problem is no longer present")
-        outcome.verified = True
+                     result="nothing-to-do" if not remaining else "already-done", remote_user=user,
+                     plan_id=plan.plan_id, cause=plan.cause,
+                     detail="the problem is no longer present" if not remaining else
+                     "hvassist's steps are already done; the rest is for a person")
         return outcome
     for step in steps:
         if on_step:
@@ -103,25 +133,39 @@ def apply_plan(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
             break
     if verify:
         verify_plan(outcome, session, audit)
+        if outcome.verified is False and outcome.ok:
+            outcome.left_to_you = plan.manual_steps
     return outcome
 
 
-def _steps_still_needed(plan: FixPlan, session: HostSession) -> list[FixStep]:
+def _blocked_text(plan: FixPlan) -> str:
+    return "Not applied to %s: %s" % (plan.vm or plan.host, " ".join(
+        "%s %s" % (p.text, p.how) for p in plan.blockers))
+
+
+def _matching(plan: FixPlan, findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.cause == plan.cause and (f.vm_id == plan.vm_id if plan.vm_id else f.vm is None)]
+
+
+def _steps_still_needed(plan: FixPlan, session: HostSession
+                        ) -> tuple[HostSnapshot, list[Finding], list[FixStep], FixPlan | None]:
+    """(fresh facts, the finding(s) still there, the confirmed steps still needed, the plan built now)."""
     from hvassist.fixes.catalogue import build_plan
 
     before = collect_snapshot(session)
-    current = [f for f in run_rules(before) if f.cause == plan.cause
-               and (plan.vm_id is None or f.vm_id == plan.vm_id)]
+    current = _matching(plan, run_rules(before))
     if not current:
-        return []
+        return before, [], [], None
     fresh = build_plan(current[0], before)
+    if fresh.blocked:
+        raise PlanBlocked(_blocked_text(fresh))
     confirmed = {s.id for s in plan.steps}
     extra = [s.title for s in fresh.steps if s.id not in confirmed]
     if extra:
         raise PlanOutdated("%s changed since you reviewed the fix; it would now also need: %s. Review the fix "
                            "again." % (plan.vm or plan.host, "; ".join(extra)))
     wanted = {s.id for s in fresh.steps}
-    return [s for s in plan.steps if s.id in wanted]
+    return before, current, [s for s in plan.steps if s.id in wanted], fresh
 
 
 def verify_plan(outcome: FixOutcome, session: HostSession, audit: AuditLog) -> None:
@@ -132,9 +176,7 @@ def verify_plan(outcome: FixOutcome, session: HostSession, audit: AuditLog) -> N
         log.warning("verification of %s on %s failed: %s", plan.cause, plan.host, e.message)
         outcome.verified = None
         return
-    findings = run_rules(outcome.after)
-    outcome.remaining = [f for f in findings if f.cause == plan.cause
-                         and (plan.vm_id is None or f.vm_id == plan.vm_id)]
+    outcome.remaining = _matching(plan, run_rules(outcome.after))
     outcome.verified = not outcome.remaining
     audit.record(host=plan.host, vm=plan.vm, action="fix-verified", script="collect-host", params={},
                  result="finding-gone" if outcome.verified else "finding-still-present",
@@ -146,5 +188,14 @@ def session_user(session: HostSession) -> str:
 
 
 def _summary(output: dict[str, Any]) -> str:
-    keys = ("changed", "state_before", "state_after", "scsi_controllers_before", "scsi_controllers_after")
-    return ", ".join("%s=%s" % (k, output[k]) for k in keys if k in output)
+    """``changed=True, state_before=Running, state_after=Off``: what changed, as the report reads it back."""
+    keys = ["changed"] + [k for k in output if k.endswith(("_before", "_after"))]
+    keys += [k for k in ("removed",) if output.get(k)]
+    parts = []
+    for k in keys:
+        if k not in output:
+            continue
+        v = output[k]
+        text = "; ".join(str(x) for x in v) if isinstance(v, list) else "" if v is None else str(v)
+        parts.append("%s=%s" % (k, text.replace(",", ";")))
+    return ", ".join(parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from hvassist.diagnose.findings import Finding
+from hvassist.fixes import builders
 from hvassist.fixes.plan import FixPlan, FixStep, Precondition
 from hvassist.snapshot import HostSnapshot, VMFact
 
@@ -48,6 +49,7 @@ def plan_no_scsi_controller(finding: Finding, snapshot: HostSnapshot, vm: VMFact
 
 PLAN_BUILDERS: dict[str, PlanBuilder] = {
     "no-scsi-controller": plan_no_scsi_controller,
+    **builders.BUILDERS,
 }
 
 
@@ -56,8 +58,38 @@ def has_fix(cause: str) -> bool:
 
 
 def build_plan(finding: Finding, snapshot: HostSnapshot) -> FixPlan:
+    """The guided fix for the finding, or (for a cause without a safe automatic fix) the steps for a person."""
     builder = PLAN_BUILDERS.get(finding.cause)
     if builder is None:
-        raise KeyError("no guided fix for %s" % finding.cause)
+        return builders.instructions_plan(finding, snapshot)
     vm = next((v for v in snapshot.vms if v.id == finding.vm_id), None) if finding.vm_id else None
     return builder(finding, snapshot, vm)
+
+
+def after_text(plan: FixPlan, snapshot: HostSnapshot) -> str:
+    """One plain sentence on the facts the fix changed, as the verification collected them."""
+    if plan.vm is None:
+        w = snapshot.hyperv_writer
+        if plan.cause == "host-hv-writer-failed" and w is not None:
+            return "the Hyper-V VSS writer on %s is [%d] %s (last error: %s)." % (
+                snapshot.host.name, w.state, w.state_text, w.last_error or "none")
+        return ""
+    vm = next((v for v in snapshot.vms if v.id == plan.vm_id), None) or snapshot.vm(plan.vm)
+    if vm is None:
+        return "%s is no longer on %s." % (plan.vm, snapshot.host.name)
+    facts = {
+        "no-scsi-controller": "with %d SCSI controller(s)" % vm.scsi_controllers,
+        "backup-ic-disabled": "its Backup integration service is %s" % (
+            "on" if vm.backup_ic is not None and vm.backup_ic.enabled else "off"),
+        "lingering-recovery-checkpoint": "with %d recovery checkpoint(s)" % sum(
+            1 for c in vm.checkpoints if c.type.lower() == "recovery"),
+        "autorecovery-avhdx-left": "with %d AutoRecovery file(s) next to its disks" % len(vm.autorecovery_files),
+        "ic-outdated": "integration services version %s%s" % (
+            vm.ic_version or (vm.guest.ic_version if vm.guest else "") or "unknown",
+            " (%s)" % vm.ic_state if vm.ic_state else ""),
+        "checkpoint-type": "checkpoint type %s" % (vm.checkpoint_type or "unknown"),
+        "snapshot-location": "checkpoint files go to %s" % vm.snapshot_location,
+        "vm-config-version": "configuration version %s" % vm.version,
+    }
+    extra = facts.get(plan.cause)
+    return "%s is %s%s." % (vm.name, vm.state, ", " + extra if extra else "")

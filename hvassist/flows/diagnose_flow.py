@@ -11,7 +11,7 @@ from hvassist.cancel import CancelToken
 from hvassist.diagnose.findings import Finding
 from hvassist.diagnose.guestlook import PendingCheck
 from hvassist.diagnose.readiness import Readiness
-from hvassist.fixes.apply import FixOutcome, PlanOutdated, StepCallback, apply_plan
+from hvassist.fixes.apply import FixOutcome, PlanBlocked, PlanOutdated, StepCallback, apply_plan
 from hvassist.fixes.catalogue import build_plan, has_fix
 from hvassist.fixes.plan import FixPlan
 from hvassist.remote.errors import RemoteError
@@ -68,9 +68,10 @@ class DiagnoseFlow:
         if self.step is Step.COLLECT:
             return self.diagnosis is not None
         if self.step is Step.FINDINGS:
-            return self.finding is not None and has_fix(self.finding.cause)
+            # every finding opens a plan: a guided fix, or (no automatic fix) the steps for a person
+            return self.finding is not None
         if self.step is Step.FIX_PREVIEW:
-            return self.plan is not None and (self.confirmed or self.plan.nothing_to_do)
+            return self.plan is not None and ((self.plan.can_apply and self.confirmed) or self.plan.nothing_to_do)
         if self.step is Step.FIX_APPLY:
             return self.outcome is not None or self.fix_error is not None
         return False
@@ -122,8 +123,8 @@ class DiagnoseFlow:
 
     def apply(self, cancel: CancelToken, on_step: StepCallback | None = None) -> FixOutcome | None:
         assert self.plan is not None
-        target = next(t for t in self.available if t.name == self.plan.host)
         try:
+            target = self._target_for(self.plan.host)
             with HostSession(target.endpoint, target.username, target.password, cancel=cancel) as session:
                 self.outcome = apply_plan(self.plan, session, self.audit, confirmed=self.confirmed,
                                           on_step=on_step)
@@ -133,7 +134,13 @@ class DiagnoseFlow:
         except PlanOutdated as e:
             self.fix_error = RemoteError(self.plan.host, str(e), "Press 'Back to findings', then open the fix "
                                          "again to review the new steps.")
+        except PlanBlocked as e:
+            self.fix_error = RemoteError(self.plan.host, "%s Nothing was changed." % e,
+                                         "Wait until that is resolved, then open the fix again.")
         return self.outcome
+
+    def has_automatic_fix(self) -> bool:
+        return self.finding is not None and has_fix(self.finding.cause)
 
     # -- views ---------------------------------------------------------------------------------
     def vm_summaries(self) -> list[VMSummary]:
@@ -153,6 +160,21 @@ class DiagnoseFlow:
 
     def failed_hosts(self) -> list[HostOutcome]:
         return [h for h in (self.diagnosis.hosts if self.diagnosis else []) if not h.ok]
+
+    def _target_for(self, host: str) -> HostTarget:
+        """How to reach the host a plan is for: the target it was diagnosed through (the collection names it
+        by its computer name, which may differ from the saved name), or a cluster node as the diagnosis did."""
+        h = self._host_outcome(host)
+        names = [n for n in (h.host if h else None, host) if n]
+        for name in names:
+            for t in self.available:
+                if t.name.lower() == name.lower():
+                    return t
+        selected = self.targets() or self.available
+        if not selected:
+            raise RemoteError(host, "hvassist no longer knows how to connect to %s." % host,
+                              "Add the host under Connections, then diagnose again.")
+        return selected[0].for_name(names[0])
 
     def _host_outcome(self, host: str) -> HostOutcome | None:
         if self.diagnosis is None:

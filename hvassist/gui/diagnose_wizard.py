@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from hvassist.appcontext import AppContext
 from hvassist.diagnose.findings import Finding
-from hvassist.fixes.catalogue import has_fix
+from hvassist.fixes.catalogue import after_text, has_fix
 from hvassist.fixes.plan import FixStep
 from hvassist.flows.diagnose_flow import TITLES, DiagnoseFlow, Step, VMSummary
 from hvassist.gui.report_actions import ReportBar
@@ -72,6 +72,12 @@ def finding_html(f: Finding) -> str:
     if t:
         parts.append("<p>%s</p>" % html.escape(t.summary))
         parts.append("<h3>Why the backup is affected</h3><p>%s</p>" % html.escape(t.why))
+        if has_fix(f.cause):
+            parts.append("<p><b>hvassist has a guided fix for this:</b> press 'Fix this…' to review it before "
+                         "anything is changed.</p>")
+        else:
+            parts.append("<p><b>No automatic fix: here is what to do.</b> hvassist does not change this for you; "
+                         "follow these steps (also under 'What to do…').</p>")
         parts.append("<h3>What to do</h3><ol>%s</ol>" % "".join("<li>%s</li>" % html.escape(s)
                                                                 for s in t.what_to_do))
     parts.append("<h3>What hvassist saw</h3><ul>%s</ul>" % "".join(
@@ -229,14 +235,19 @@ class DiagnoseWizard(QWidget):
         self.plan_steps.setWordWrap(True)
         self.plan_steps.setTextFormat(Qt.TextFormat.RichText)
         v.addWidget(self.plan_steps)
-        preview_label = QLabel("The exact PowerShell hvassist will run (&parameters are passed as data):")
-        v.addWidget(preview_label)
+        self.preview_label = QLabel("The exact PowerShell hvassist will run (&parameters are passed as data):")
+        v.addWidget(self.preview_label)
         self.plan_preview = QPlainTextEdit()
         self.plan_preview.setReadOnly(True)
         self.plan_preview.setAccessibleName("PowerShell preview")
         self.plan_preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        preview_label.setBuddy(self.plan_preview)
+        self.preview_label.setBuddy(self.plan_preview)
         v.addWidget(self.plan_preview, 1)
+        self.preview_spacer = QWidget()
+        v.addWidget(self.preview_spacer, 1)
+        self.confirm_note = QLabel()
+        self.confirm_note.setWordWrap(True)
+        v.addWidget(self.confirm_note)
         self.confirm_box = QCheckBox()
         self.confirm_box.setAccessibleName("Confirm the fix")
         self.confirm_box.toggled.connect(self._confirm_toggled)
@@ -283,11 +294,17 @@ class DiagnoseWizard(QWidget):
         self.cancel_button.setVisible(self.busy)
         self.back_button.setEnabled(not self.busy and step not in (Step.CHOOSE, Step.COLLECT, Step.FIX_APPLY))
         self.back_button.setVisible(step is not Step.VERIFY)
-        labels = {Step.CHOOSE: "&Check hosts >", Step.COLLECT: "&Next >", Step.FINDINGS: "&Fix this… >",
+        labels = {Step.CHOOSE: "&Check hosts >", Step.COLLECT: "&Next >",
+                  Step.FINDINGS: "&Fix this… >" if self.flow.finding is None or self.flow.has_automatic_fix()
+                  else "&What to do… >",
                   Step.FIX_PREVIEW: "&Apply fix", Step.FIX_APPLY: "&Next >", Step.VERIFY: "&Finish"}
         self.next_button.setText(labels[step])
         self.next_button.setAccessibleName(labels[step].replace("&", "").strip(" <>…"))
         self.next_button.setEnabled(not self.busy and (self.flow.can_advance() or step is Step.VERIFY))
+        plan = self.flow.plan
+        # instructions only (or a blocked fix): there is nothing to apply, so no Apply button to wonder about
+        self.next_button.setVisible(not (step is Step.FIX_PREVIEW and plan is not None and not plan.nothing_to_do
+                                         and not plan.can_apply))
         self.close_button.setEnabled(not self.busy)
 
     def _next(self) -> None:
@@ -468,24 +485,60 @@ class DiagnoseWizard(QWidget):
             w = self.plan_banner_box.takeAt(0).widget()
             if w is not None:
                 w.deleteLater()
-        if plan.downtime != "none" and not plan.nothing_to_do:
-            self.plan_banner_box.addWidget(banner("Downtime: %s" % plan.downtime, "warning"))
+        if plan.warning and not plan.nothing_to_do:
+            warning = banner("⚠  Cannot be undone. %s" % plan.warning.removeprefix("This cannot be undone. "),
+                             "error")
+            warning.setObjectName("irreversible-warning")
+            f = warning.font()
+            f.setBold(True)
+            warning.setFont(f)
+            self.plan_banner_box.addWidget(warning)
+        for p in plan.blockers:
+            self.plan_banner_box.addWidget(banner("This fix cannot be applied yet: %s %s" % (p.text, p.how),
+                                                  "error"))
+        if plan.downtime != "none" and not plan.nothing_to_do and plan.automatic:
+            self.plan_banner_box.addWidget(banner("Downtime: %s" % plan.downtime,
+                                                  "info" if plan.downtime.startswith("none") else "warning"))
         if plan.risk:
-            self.plan_banner_box.addWidget(banner("Risk: %s  Undo: %s" % (plan.risk, plan.reversibility), "info"))
-        steps = "".join("<li>%s</li>" % html.escape(s.title) for s in plan.steps)
+            undo = ("  %s: %s" % ("Undo" if plan.reversible else "Cannot be undone", plan.reversibility)
+                    if plan.reversibility else "")
+            self.plan_banner_box.addWidget(banner("Risk: %s%s" % (plan.risk, undo), "info"))
+        parts = []
+        if plan.steps:
+            parts.append("<b>Steps hvassist runs</b><ol>%s</ol>" % "".join(
+                "<li>%s</li>" % html.escape(s.title) for s in plan.steps))
         pre = "".join("<li>%s — %s</li>" % (html.escape(p.text), html.escape(p.how))
-                      for p in plan.preconditions if not p.satisfied)
-        self.plan_steps.setText("<b>Steps</b><ol>%s</ol>%s<p>Afterwards: %s</p>" % (
-            steps, "<b>Before that</b><ul>%s</ul>" % pre if pre else "", html.escape(plan.verify)))
+                      for p in plan.preconditions if not p.satisfied and not p.blocking)
+        if pre:
+            parts.append("<b>Before that</b><ul>%s</ul>" % pre)
+        if plan.manual_steps:
+            parts.append("<b>%s</b><ol>%s</ol>" % ("Then, by you" if plan.steps else "What to do", "".join(
+                "<li>%s</li>" % html.escape(m) for m in plan.manual_steps)))
+        if plan.verify:
+            parts.append("<p>Afterwards: %s</p>" % html.escape(plan.verify))
+        self.plan_steps.setText("".join(parts))
         self.plan_preview.setPlainText(plan.preview())
-        if plan.nothing_to_do:
+        self.preview_label.setVisible(plan.automatic)
+        self.plan_preview.setVisible(plan.automatic)
+        self.preview_spacer.setVisible(not plan.automatic)
+        if not plan.can_apply:
             self.confirm_box.hide()
+            self.confirm_note.hide()
+            self.confirm_box.setChecked(False)
         else:
-            self.confirm_box.show()
             downtime = any(s.downtime for s in plan.steps)
-            self.confirm_box.setText("I understand that %s and want to apply this fix now." % (
-                "%s will be shut down and started again" % plan.vm if downtime else "this changes %s" % (
-                    plan.vm or plan.host)))
+            what = []
+            if not plan.reversible and plan.warning:
+                what.append("<b>this cannot be undone</b>")
+            what.append("%s will be shut down and started again" % html.escape(plan.vm or "") if downtime
+                        else "this changes %s" % html.escape(plan.vm or plan.host))
+            self.confirm_note.setText("Before you apply: %s." % "; ".join(what))
+            self.confirm_note.show()
+            # the checkbox keeps a short label (it does not wrap); the note above says what is being agreed to
+            self.confirm_box.setText("I &understand, and want to apply this fix now")
+            self.confirm_box.setAccessibleName("I understand that %s, and want to apply this fix now" % ", and "
+                                               "that ".join(w.replace("<b>", "").replace("</b>", "") for w in what))
+            self.confirm_box.show()
             self.confirm_box.setChecked(False)
             self.confirm_box.setFocus()
 
@@ -540,6 +593,7 @@ class DiagnoseWizard(QWidget):
         assert plan is not None
         outcome = flow.outcome
         lines = []
+        now = ""
         if flow.fix_error is not None:
             e = flow.fix_error
             self.verify_box.addWidget(banner("The fix could not be applied: %s What to do: %s"
@@ -556,13 +610,20 @@ class DiagnoseWizard(QWidget):
                                                                  plan.vm, vm_state,
                                                                  "; ".join(done) or "none"), "error"))
                 lines.append("<pre>%s</pre>" % html.escape(failed.error.detail))
-            elif outcome.nothing_to_do:
+            elif outcome.nothing_to_do and outcome.verified:
                 self.verify_box.addWidget(banner("Nothing to do: hvassist looked at %s again and the problem is "
                                                  "already gone. Nothing was changed." % plan.host, "ok"))
+            elif outcome.nothing_to_do:
+                self.verify_box.addWidget(banner("Nothing more for hvassist to do: its steps are already done on %s. "
+                                                 "The problem stays until you do the steps below." % plan.host,
+                                                 "warning"))
             elif outcome.verified:
                 self.verify_box.addWidget(banner("Fixed. hvassist checked %s again: the problem '%s' is gone."
                                                  % (plan.host, flow.finding.title if flow.finding else plan.cause),
                                                  "ok"))
+            elif outcome.verified is False and outcome.left_to_you:
+                self.verify_box.addWidget(banner("hvassist's part is done. The problem is still reported until you "
+                                                 "do the steps below; then diagnose again.", "warning"))
             elif outcome.verified is False:
                 self.verify_box.addWidget(banner("The steps ran, but the problem is still reported. Read the "
                                                  "details below.", "warning"))
@@ -572,13 +633,19 @@ class DiagnoseWizard(QWidget):
             for s in outcome.steps:
                 lines.append("<li>%s — %s</li>" % (html.escape(s.step.title), "done" if s.ok and s.changed else
                                                    "nothing to do" if s.ok else "failed"))
-            if outcome.after is not None and plan.vm:
-                vm = outcome.after.vm(plan.vm)
-                if vm is not None:
-                    lines.append("<p>Now: %s is %s, with %d SCSI controller(s).</p>" % (
-                        html.escape(vm.name), html.escape(vm.state), vm.scsi_controllers))
-        self.verify_detail.setHtml("<h3>What was done</h3><ul>%s</ul><p>Every step is recorded in the audit "
-                                   "log: %s</p>" % ("".join(lines), html.escape(str(self.ctx.audit.path))))
+            if outcome.after is not None:
+                now = after_text(plan, outcome.after)
+        todo = ""
+        if outcome is not None and outcome.left_to_you:
+            todo = "<h3>Still to do, by you</h3><ol>%s</ol>" % "".join(
+                "<li>%s</li>" % html.escape(m) for m in outcome.left_to_you)
+        elif outcome is not None and outcome.verified and plan.manual_steps:
+            todo = "<h3>Afterwards</h3><ul>%s</ul>" % "".join(
+                "<li>%s</li>" % html.escape(m) for m in plan.manual_steps)
+        now_html = "<p>Now: %s</p>" % html.escape(now) if now else ""
+        self.verify_detail.setHtml("%s<h3>What was done</h3><ul>%s</ul>%s<p>Every step is recorded in the audit "
+                                   "log: %s</p>" % (todo, "".join(lines), now_html,
+                                                    html.escape(str(self.ctx.audit.path))))
         self.next_button.setText("&Back to findings")
         self.next_button.setAccessibleName("Back to findings")
         self.next_button.setEnabled(True)

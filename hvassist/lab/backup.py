@@ -141,6 +141,8 @@ class LabBackupJob:
         self._stop.set()
 
     def run(self) -> JobOutcome:
+        with self.estate.lock:  # Get-VM shows it: SecondaryOperationalStatus BackingUpVirtualMachine
+            self.vm.operation = "BackingUpVirtualMachine"
         try:
             if self.flow == "2016":
                 self._run_2016()
@@ -148,6 +150,10 @@ class LabBackupJob:
                 self._run_2012r2()
         except _Stopped:
             self.outcome.result = "stopped"
+        finally:
+            with self.estate.lock:
+                if self.vm.operation == "BackingUpVirtualMachine":
+                    self.vm.operation = ""
         return self.outcome
 
     # -- steps -------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from hvassist.remote.scripts import BOOTSTRAP, SEPARATOR, all_scripts, decode_pa
 
 def _error_record(script_text: str, err: LabPSError) -> str:
     """PowerShell's error view: message, position of the failing cmdlet in the script, category."""
+    if err.cmdlet == "throw":
+        return _thrown_record(script_text, err)
     line_no, line = 1, ""
     for i, text in enumerate(script_text.splitlines(), start=1):
         if re.search(r"\b%s\b" % re.escape(err.cmdlet), text) and not text.lstrip().startswith("#"):
@@ -32,6 +34,26 @@ def _error_record(script_text: str, err: LabPSError) -> str:
             "    + CategoryInfo          : %s: (:) [%s], %s\r\n    + FullyQualifiedErrorId : %s\r\n") % (
         err.cmdlet, err.message, line_no, col, line, underline, err.category, err.cmdlet, err.exception,
         err.error_id)
+
+
+def _thrown_record(script_text: str, err: LabPSError) -> str:
+    """What PowerShell prints for the script's own ``throw <text>``: the text, the throw statement, then
+    OperationStopped / RuntimeException with the text as the error id. ``err.error_id`` may name a word of
+    the intended throw line so the position points at the right one."""
+    lines = script_text.splitlines()
+    marker = err.error_id if err.error_id and "," not in err.error_id else ""
+    line_no, line = 1, ""
+    for i, text in enumerate(lines, start=1):
+        if re.match(r"\s*(?:.*\{\s*)?throw\b", text) and marker in text:
+            line_no, line = i, text
+            break
+    col = max(line.find("throw"), 0) + 1
+    underline = " " * (col - 1) + "~" * max(len(line.strip()), 1)
+    short = err.message if len(err.message) <= 40 else err.message[:37] + "..."
+    return ("%s\r\nAt line:%d char:%d\r\n+ %s\r\n+ %s\r\n"
+            "    + CategoryInfo          : OperationStopped: (%s:String) [], RuntimeException\r\n"
+            "    + FullyQualifiedErrorId : %s\r\n") % (err.message, line_no, col, line.strip(), underline, short,
+                                                      err.message)
 
 
 class LabHost:

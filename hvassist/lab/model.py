@@ -137,6 +137,10 @@ class VM:
     snapshot_location: str = ""
     is_clustered: bool | None = None  # None: clustered when the host is a cluster node
     autorecovery_files: list[AutoRecoveryFile] = field(default_factory=list)
+    other_files: list[str] = field(default_factory=list)  # further files in its folders (e.g. set aside)
+    dvd_drives: int = -1  # -1: one (IDE 1:0) for Gen 1, none for Gen 2
+    dvd_path: str = ""  # the ISO in its (first) DVD drive
+    operation: str = ""  # what Hyper-V is doing with it now (SecondaryOperationalStatus, e.g. BackingUpVirtualMachine)
     guest: Guest = field(default_factory=Guest)
     notes: str = ""
 
@@ -414,6 +418,8 @@ def _complete(estate: Estate) -> Estate:
             vm.version = vm.version or DEFAULT_VM_VERSION[h.os]
             if vm.ide_controllers < 0:
                 vm.ide_controllers = 2 if vm.generation == 1 else 0
+            if vm.dvd_drives < 0:
+                vm.dvd_drives = 1 if vm.generation == 1 else 0
             if vm.generation == 2 and vm.scsi_controllers == 0:
                 vm.scsi_controllers = 1  # a Gen 2 VM always boots from SCSI
             base = csv_root(estate, h)

@@ -460,7 +460,15 @@ def _outcome(group: list[dict[str, Any]], steps: tuple[StepItem, ...],
     if failed is not None:
         return ("The step '%s' failed: %s. Nothing after it was run." % (failed.title, failed.detail or "no detail"),
                 "error")
-    if "fix-skipped" in actions:
+    skipped = actions.get("fix-skipped")
+    if skipped is not None:
+        result = skipped.get("result")
+        if result == "already-done":
+            return ("Nothing more for hvassist to do: its steps were already done. The rest of the fix is for a "
+                    "person (see the fix's instructions); the problem is still reported until then.", "warning")
+        if result in ("blocked", "outdated"):
+            detail = scrub(str(skipped.get("detail") or "the host changed since the preview"))
+            return (detail if detail.lower().startswith("not applied") else "Not applied: %s" % detail), "warning"
         return "Nothing to do: the host was checked again and the problem was already gone. Nothing was changed.", "ok"
     verified = actions.get("fix-verified")
     if verified is not None:

@@ -169,3 +169,17 @@ def test_html_is_self_contained(seed_data):
             assert external not in head.lower(), external
         assert "<img" not in html and "<script" not in html and "<style>" in head
         assert '<meta charset="utf-8">' in head
+
+
+def test_fix_left_to_a_person_or_blocked_reads_plainly(seed_data):
+    base = {k: v for k, v in seed_data.entries[0].items()}
+    left = [dict(base, action="fix-confirmed", plan="p3"), dict(base, action="fix-skipped", plan="p3",
+                                                                 result="already-done")]
+    blocked = [dict(base, action="fix-confirmed", plan="p4"),
+               dict(base, action="fix-skipped", plan="p4", result="blocked",
+                    detail="Not applied to VM001: No backup may be running on HV01.")]
+    report = build_report(seed_data.diagnosis, left + blocked)
+    a_left, a_blocked = report.actions
+    assert a_left.kind == "warning" and "for a person" in a_left.outcome
+    assert a_blocked.kind == "warning"
+    assert a_blocked.outcome == "Not applied to VM001: No backup may be running on HV01."

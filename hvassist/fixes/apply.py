@@ -95,7 +95,7 @@ def apply_plan(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
     # Look again right before changing anything: the host may have changed since the preview. A fix that was
     # interrupted after it shut the VM down also starts it again (what the user confirmed), as the audit log shows.
     try:
-        before, remaining, steps, fresh = _steps_still_needed(plan, session, vm_taken_down(audit, plan))
+        before, remaining, steps, fresh = _steps_still_needed(plan, session, vm_taken_down(audit, plan, maybe=True))
     except (PlanOutdated, PlanBlocked) as e:
         audit.record(host=plan.host, vm=plan.vm, action="fix-skipped", script="collect-host", params={},
                      result="blocked" if isinstance(e, PlanBlocked) else "outdated", remote_user=user,
@@ -173,16 +173,17 @@ def _steps_still_needed(plan: FixPlan, session: HostSession, taken_down: bool = 
     return before, current, [s for s in plan.steps if s.id in wanted], fresh
 
 
-def vm_taken_down(audit: AuditLog, plan: FixPlan) -> bool:
+def vm_taken_down(audit: AuditLog, plan: FixPlan, *, maybe: bool = False) -> bool:
     """True when, by the audit log, a step of this plan shut its VM down and no step of it started the VM again
-    (an interrupted fix: the host restarted, the connection dropped, the user cancelled)."""
+    (an interrupted fix: the host restarted, the connection dropped, the user cancelled). With ``maybe``, a shut-down
+    step that was cancelled or lost on the way counts too: it may have completed on the host."""
     steps = {s.id: s for s in plan.steps}
     down = False
     for e in audit.entries():
         step = steps.get(str(e.get("step") or ""))
         if e.get("plan") != plan.plan_id or e.get("action") != "fix-step" or step is None:
             continue
-        if step.downtime and e.get("result") == "ok":
+        if step.downtime and (e.get("result") == "ok" or maybe and e.get("result") in ("failed", "cancelled")):
             down = True
         elif step.restores and e.get("result") in ("ok", "no-change"):
             down = False

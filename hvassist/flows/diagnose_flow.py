@@ -67,6 +67,7 @@ class Interruption:
     error: RemoteError
     vm_state: str  # as last seen (the verification, else the last step's answer); "" = unknown
     vm_taken_down: bool  # a step of this fix shut the VM down and nothing started it again
+    vm_may_be_down: bool = False  # ... or a shut-down step was cancelled or lost on the way (it may have completed)
 
     @property
     def position(self) -> str:
@@ -79,7 +80,7 @@ class Interruption:
 
     @property
     def can_restart_vm(self) -> bool:
-        return self.vm_taken_down and any(s.restores for s in self.plan.steps)
+        return (self.vm_taken_down or self.vm_may_be_down) and any(s.restores for s in self.plan.steps)
 
     @property
     def connection_lost(self) -> bool:
@@ -226,7 +227,8 @@ class DiagnoseFlow:
             for s in outcome.steps:
                 if s.ok and isinstance(s.output.get("state_after"), str):
                     state = s.output["state_after"]
-        return Interruption(plan, done, failed.step, failed.error, state, vm_taken_down(self.audit, plan))
+        return Interruption(plan, done, failed.step, failed.error, state, vm_taken_down(self.audit, plan),
+                            vm_taken_down(self.audit, plan, maybe=True))
 
     def reopen_apply(self) -> None:
         """From the result of an interrupted fix back to applying (to finish it, or to start the VM again)."""
@@ -237,13 +239,16 @@ class DiagnoseFlow:
     def finish_fix(self, cancel: CancelToken, on_step: StepCallback | None = None) -> FixOutcome | None:
         """After an interruption: apply the same confirmed plan again; only what is still needed runs (and a VM
         this fix shut down is started again)."""
-        self.outcome, self.fix_error = None, None
-        return self.apply(cancel, on_step)
+        previous, self.outcome, self.fix_error = self.outcome, None, None
+        self.apply(cancel, on_step)
+        if self.outcome is None:  # nothing ran (e.g. the host is not back yet): still interrupted, as before
+            self.outcome = previous
+        return self.outcome
 
     def restart_vm(self, cancel: CancelToken, on_step: StepCallback | None = None) -> FixOutcome | None:
         """After an interruption: only start the VM again, leaving the change undone."""
         assert self.plan is not None
-        self.outcome, self.fix_error = None, None
+        previous, self.outcome, self.fix_error = self.outcome, None, None
         try:
             target = self._target_for(self.plan.host)
             with HostSession(target.endpoint, target.username, target.password, cancel=cancel,
@@ -252,6 +257,8 @@ class DiagnoseFlow:
             self._refresh_after_fix()
         except RemoteError as e:
             self.fix_error = e
+        if self.outcome is None:
+            self.outcome = previous
         return self.outcome
 
     def has_automatic_fix(self) -> bool:

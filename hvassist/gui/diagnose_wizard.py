@@ -638,7 +638,7 @@ class DiagnoseWizard(QWidget):
             e = flow.fix_error
             self.verify_box.addWidget(banner("The fix could not be applied: %s What to do: %s"
                                              % (e.message, e.action), "error"))
-        elif outcome is not None:
+        if outcome is not None:
             failed = outcome.failed_step
             if interruption is not None and failed is not None and failed.error is not None:
                 self.verify_box.addWidget(banner(interruption.message(), "error"))
@@ -672,7 +672,8 @@ class DiagnoseWizard(QWidget):
                                                  "Run the diagnosis again in a few minutes.", "warning"))
             for s in outcome.steps:
                 lines.append("<li>%s — %s</li>" % (html.escape(s.step.title), "done" if s.ok and s.changed else
-                                                   "nothing to do" if s.ok else "failed"))
+                                                   "nothing to do" if s.ok else "cancelled" if s.error is not None
+                                                   and s.error.kind == "cancelled" else "failed"))
             if outcome.after is not None:
                 now = after_text(plan, outcome.after)
         todo = ""

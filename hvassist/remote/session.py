@@ -522,10 +522,22 @@ def parse_json_output(host: str, result: RunResult) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
+        if e.msg.startswith("Unterminated string") or e.pos >= len(text) - 1:
+            raise E.OutputNotUnderstood(
+                host, "The output of %s stopped before the end of its data (incomplete JSON after %d characters)."
+                % (result.script, len(text)), "Try again. If it keeps happening, the script is being stopped on "
+                "the host: check its WinRM shell limits (MaxMemoryPerShellMB) and the event log "
+                "Microsoft-Windows-WinRM/Operational.", detail=text[-200:]) from None
+        if e.pos == 0 and text[:1] not in "{[":
+            first = text.splitlines()[0][:120]
+            raise E.OutputNotUnderstood(
+                host, "The output of %s has other text in front of its data: '%s'." % (result.script, first),
+                "Something on the host (a PowerShell module or a logon script) writes text into every session. "
+                "Find it and make it quiet, then try again.", detail=text[:200]) from None
         raise E.OutputNotUnderstood(
-            host, "The output of %s was not understood (invalid or incomplete JSON at character %d)."
-            % (result.script, e.pos), "Run it again; if it persists, save the log and report it.",
-            detail=text[:200]) from None
+            host, "The output of %s was not understood (invalid JSON at character %d)." % (result.script, e.pos),
+            "Run it again; if it persists, save the log and report it.", detail=text[max(0, e.pos - 100): e.pos + 100]
+        ) from None
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:

@@ -634,6 +634,7 @@ class DiagnoseWizard(QWidget):
             self.restart_vm_button.setAccessibleName("Start %s again without finishing the fix" % plan.vm)
         lines = []
         now = ""
+        technical = ""
         if flow.fix_error is not None:
             e = flow.fix_error
             self.verify_box.addWidget(banner("The fix could not be applied: %s What to do: %s"
@@ -644,7 +645,7 @@ class DiagnoseWizard(QWidget):
                 self.verify_box.addWidget(banner(interruption.message(), "error"))
                 self.verify_box.addWidget(banner("What to do: %s" % interruption.what_to_do(), "warning"))
                 if failed.error.detail:
-                    lines.append("<pre>%s</pre>" % html.escape(failed.error.detail))
+                    technical = failed.error.detail
             elif outcome.restored_only:
                 self.verify_box.addWidget(banner(
                     "%s was started again. The fix itself was not finished, so the problem '%s' is still there: "
@@ -684,9 +685,11 @@ class DiagnoseWizard(QWidget):
             todo = "<h3>Afterwards</h3><ul>%s</ul>" % "".join(
                 "<li>%s</li>" % html.escape(m) for m in plan.manual_steps)
         now_html = "<p>Now: %s</p>" % html.escape(now) if now else ""
+        technical_html = ("<h3>Technical details</h3><pre style='white-space:pre-wrap'>%s</pre>"
+                          % html.escape(technical)) if technical else ""
         self.verify_detail.setHtml("%s<h3>What was done</h3><ul>%s</ul>%s<p>Every step is recorded in the audit "
-                                   "log: %s</p>" % (todo, "".join(lines), now_html,
-                                                    html.escape(str(self.ctx.audit.path))))
+                                   "log: %s</p>%s" % (todo, "".join(lines), now_html,
+                                                      html.escape(str(self.ctx.audit.path)), technical_html))
         self.next_button.setText("&Back to findings")
         self.next_button.setAccessibleName("Back to findings")
         self.next_button.setEnabled(True)

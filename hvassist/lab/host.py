@@ -13,6 +13,7 @@ from types import GeneratorType
 
 from hvassist.lab.answers import ANSWERS, LabCall, LabPSError
 from hvassist.lab.answers.base import ps_json
+from hvassist.lab.costs import Costs
 from hvassist.lab.model import Estate, Host
 from hvassist.lab.wsman import CommandIO, clixml_error
 from hvassist.remote.scripts import BOOTSTRAP, SEPARATOR, all_scripts, decode_params, parse_header
@@ -36,9 +37,12 @@ def _error_record(script_text: str, err: LabPSError) -> str:
 class LabHost:
     """The command handler of one lab host's WinRM endpoint."""
 
-    def __init__(self, estate: Estate, host: Host) -> None:
+    def __init__(self, estate: Estate, host: Host, *, costs: Costs | None = None,
+                 accept_naive_benchmark_scripts: bool = False) -> None:
         self.estate = estate
         self.host = host
+        self.costs = costs or Costs.off()
+        self.accept_naive_benchmark_scripts = accept_naive_benchmark_scripts
         self.powershell_starts = 0
         self.scripts_run: list[str] = []
 
@@ -49,6 +53,10 @@ class LabHost:
                      "batch file.\r\n" % io.command_line.split(" ")[0], "stderr")
             return 1
         self.powershell_starts += 1
+        if script_b64 != BOOTSTRAP and self.accept_naive_benchmark_scripts:
+            from hvassist.lab.naive_benchmark import answer_naive_script
+
+            return answer_naive_script(self.estate, self.host, self.costs, script_b64, io)  # decoded text
         if script_b64 != BOOTSTRAP:
             io.write(clixml_error("hvassist lab: only hvassist's bootstrap command can run here (the lab "
                                   "cannot execute arbitrary PowerShell)."), "stderr")
@@ -77,7 +85,7 @@ class LabHost:
             return 1
         self.scripts_run.append(name)
         call = LabCall(self.estate, self.host, name, params, io.username, lambda text: io.write(text),
-                       io.wait_cancelled)
+                       io.wait_cancelled, self.costs)
         try:
             result = answer(call)
             if isinstance(result, GeneratorType | Iterator):

@@ -8,10 +8,11 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Literal
 
+from hvassist.lab.costs import Costs
 from hvassist.lab.host import LabHost
 from hvassist.lab.model import Estate, load_scenario
 from hvassist.lab.tlsca import LabCA
-from hvassist.lab.wsman import ServerHooks, WinRMEndpoint, register_ntlm_users
+from hvassist.lab.wsman import WinRMEndpoint, register_ntlm_users
 from hvassist.remote.endpoint import Endpoint
 
 
@@ -30,6 +31,11 @@ class Lab:
     transport: Literal["http", "https"] = "http"
     auth: Literal["ntlm", "basic"] = "ntlm"
     keep_wire_log: bool = False
+    # What the network and hosts charge; None: the scenario's [costs] table, or nothing (tests, demo).
+    costs: Costs | None = None
+    # Benchmark only: also answer the naive one-check-per-call scripts of benchmarks/estate.py
+    # (hvassist.lab.naive_benchmark). Never set by the product.
+    accept_naive_benchmark_scripts: bool = False
     hosts: dict[str, LabHostEndpoint] = field(default_factory=dict)
     ca: LabCA | None = None
     ca_file: str = ""
@@ -54,18 +60,26 @@ class Lab:
         if self.transport == "https":
             self.ca = LabCA()
             self.ca_file = self.ca.write_cert("%s/lab-ca.pem" % self._tmp)
+        costs = self.effective_costs
         for host in self.estate.hosts:
             if host.down:
                 continue
-            handler = LabHost(self.estate, host)
+            handler = LabHost(self.estate, host, costs=costs,
+                              accept_naive_benchmark_scripts=self.accept_naive_benchmark_scripts)
             tls = der = None
             if self.ca is not None:
                 cert = self.ca.issue([host.name.lower(), "127.0.0.1", "localhost"])
                 tls, der = cert.ssl_context(), cert.cert_der
             server = WinRMEndpoint(handler, users, auth=self.auth, tls=tls, tls_cert_der=der,
-                                   hooks=ServerHooks(), keep_wire_log=self.keep_wire_log).start()
+                                   hooks=costs.server_hooks(), keep_wire_log=self.keep_wire_log).start()
             self.hosts[host.name] = LabHostEndpoint(host.name, server, handler)
         return self
+
+    @property
+    def effective_costs(self) -> Costs:
+        if self.costs is not None:
+            return self.costs
+        return self.estate.costs if self.estate.costs is not None else Costs.off()
 
     def stop(self) -> None:
         for h in self.hosts.values():

@@ -23,6 +23,7 @@ import hashlib
 import http.server
 import os
 import re
+import socket
 import ssl
 import struct
 import threading
@@ -118,6 +119,7 @@ class ServerHooks:
     before_request: Callable[[str, bytes], None] | None = None  # (action or "auth", body)
     on_command_start: Callable[[CommandIO], None] | None = None  # e.g. PowerShell start cost
     bytes_per_second: float = 0.0  # 0 = unlimited
+    round_trip_seconds: float = 0.0  # per HTTP request, per new TCP connection, per TLS handshake
 
 
 class _Command:
@@ -232,7 +234,16 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         self._ntlm: Any = None
         self._user: str | None = None
         self._extra_headers: list[tuple[str, str]] = []
+        with contextlib.suppress(OSError):
+            # HTTP.sys answers in one go; without this, Nagle's algorithm and the client's delayed ACK
+            # add ~40 ms to every answer whose body follows its headers in a second segment.
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        rtt = self.server.endpoint.hooks.round_trip_seconds
+        if rtt > 0:
+            time.sleep(rtt)  # TCP's SYN / SYN-ACK
         if isinstance(self.request, ssl.SSLSocket):
+            if rtt > 0:
+                time.sleep(rtt)  # TLS 1.3 handshake: one more round trip
             try:
                 self.request.do_handshake()
             except (ssl.SSLError, OSError):
@@ -248,6 +259,11 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes = b"", content_type: str | None = None,
               headers: list[tuple[str, str]] | None = None) -> None:
+        hooks = self.server.endpoint.hooks
+        if hooks.round_trip_seconds > 0:
+            time.sleep(hooks.round_trip_seconds / 2)  # the answer's way back
+        if body and hooks.bytes_per_second > 0:
+            time.sleep(len(body) / hooks.bytes_per_second)
         self.send_response(status)
         all_headers, self._extra_headers = list(headers or []) + self._extra_headers, []
         for k, v in all_headers:
@@ -255,19 +271,19 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         if content_type:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body:
-            endpoint = self.server.endpoint
-            rate = endpoint.hooks.bytes_per_second
-            if rate > 0:
-                time.sleep(len(body) / rate)
-            self.wfile.write(body)
+        self._headers_buffer.append(b"\r\n")
+        self.wfile.write(b"".join(self._headers_buffer) + body)  # one write: headers and body together
+        self._headers_buffer = []
 
     def do_POST(self) -> None:
         endpoint = self.server.endpoint
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         endpoint.record_wire(body)
+        if endpoint.hooks.round_trip_seconds > 0:
+            time.sleep(endpoint.hooks.round_trip_seconds / 2)  # the request's way here
+        if body and endpoint.hooks.bytes_per_second > 0:
+            time.sleep(len(body) / endpoint.hooks.bytes_per_second)
         if self.path.rstrip("/").lower() != "/wsman":
             self._send(404)
             return

@@ -116,6 +116,8 @@ def vm_facts(estate: Estate, host: Host, vm: VM) -> dict[str, Any]:
 
 def collect_host(call: LabCall) -> dict[str, Any]:
     estate, host = call.estate, call.host
+    if call.costs.per_vm_ms and call.cancelled(call.costs.per_vm_seconds * len(host.vms)):
+        return {}  # the client hung up while the host was still gathering
     days = int(call.params.get("EventDays") or 7)
     max_events = int(call.params.get("MaxEvents") or 500)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -21,6 +21,7 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--costs", default="", help="JSON object of hvassist.lab.costs.Costs fields; '' = no costs")
     p.add_argument("--naive", action="store_true", help="also answer the naive baseline's scripts")
+    p.add_argument("--only", default="", help="serve only these hosts (comma-separated indexes from 0)")
     args = p.parse_args()
 
     from hvassist.lab.answers.base import LabCall, ps_json
@@ -32,10 +33,16 @@ def main() -> int:
 
     costs = Costs(**json.loads(args.costs)) if args.costs else Costs.off()
     estate = generate_estate(args.hosts, args.vms, seed=args.seed)
+    if args.only:
+        keep = {int(i) for i in args.only.split(",")}
+        for i, h in enumerate(estate.hosts):
+            h.down = i not in keep
     lab = Lab(estate, costs=costs, accept_naive_benchmark_scripts=args.naive).start()
     try:
         hosts = []
         for h in estate.hosts:
+            if h.name not in lab.hosts:
+                continue
             # What collect-host prints for this host: the bytes the physical floor must move.
             doc = collect_host(LabCall(estate, h, "collect-host", dict(COLLECT_PARAMS), lab.username,
                                        lambda _t: None, lambda _s: False))

@@ -11,10 +11,12 @@ The defaults are argued in ``docs/performance.md``:
   handshake. 20 ms is a consultant's laptop on a site VPN or a helpdesk PC reaching a branch
   office; a LAN is under 1 ms, so 20 ms makes chatty designs visible.
 * ``powershell_start_ms`` (600): start of ``powershell.exe`` on the host for each command (process,
-  CLR, profile-less runspace). Measured on Windows Server 2012 R2/2016 hosts it is 0.4–1.5 s;
-  importing the Hyper-V module on first use adds more, which the lab does not charge.
+  CLR, profile-less runspace), counted from the Command request that creates the process.
+  On Windows Server 2012 R2/2016 hosts it is typically 0.4–1.5 s; importing the Hyper-V module on
+  first use adds more, which the lab does not charge.
 * ``per_vm_ms`` (15): the host-side cost of gathering one VM's facts in the collection script
-  (Get-VM, controllers, disks, integration services, checkpoints), charged by the collect-host answer.
+  (Get-VM, controllers, disks, integration services, checkpoints), charged by the collect-host answer;
+  the lab's own time to build the answer counts towards it (a host's work is not on our CPU).
 * ``bytes_per_second`` (12,500,000 = 100 Mbit/s): bytes on the wire, both ways (request bodies
   and answers), as a VPN or a busy branch link carries them.
 
@@ -78,8 +80,9 @@ class Costs:
 
         def powershell_start(io: CommandIO) -> None:
             # Only a PowerShell command line starts powershell.exe; cmd.exe builtins cost nothing here.
+            # WinRS creates the process on the Command request, so its start-up overlaps the stdin Sends.
             if start > 0 and io.encoded_script is not None:
-                io.wait_cancelled(start)
+                io.wait_cancelled(max(0.0, start - io.age))
 
         return ServerHooks(on_command_start=powershell_start if start > 0 else None,
                            bytes_per_second=self.bytes_per_second, round_trip_seconds=self.round_trip_seconds)

@@ -103,6 +103,11 @@ class CommandIO:
     def cancelled(self) -> bool:
         return self._sink.cancelled.is_set()
 
+    @property
+    def age(self) -> float:
+        """Seconds since the client's Command request created this command (its process started then)."""
+        return time.monotonic() - self._sink.created
+
     def wait_cancelled(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True if the client terminated the command meanwhile."""
         return self._sink.cancelled.wait(seconds)
@@ -127,6 +132,7 @@ class _Command:
         self.command_id = command_id
         self.line = line
         self.stdin = b""
+        self.created = time.monotonic()
         self.started = False
         self.done = False
         self.exit_code = 0
@@ -657,8 +663,12 @@ def register_ntlm_users(users: dict[str, str]) -> None:
             _NTLM_DIR.append(tempfile.mkdtemp(prefix="hvassist-lab-ntlm-"))
             atexit.register(shutil.rmtree, _NTLM_DIR[0], True)
         path = os.path.join(_NTLM_DIR[0], "ntlm-users.txt")
+        from spnego._ntlm_raw.crypto import ntowfv1
+
         with open(path, "w", encoding="utf-8") as fd:
             for u, p in _NTLM_USERS.items():
-                fd.write(":%s:%s\n" % (u, p))
+                # smbpasswd format with the NT hash computed once: otherwise pyspnego derives the hashes
+                # (pure-Python DES for the unused LM hash) on every logon, CPU a real host does not spend here.
+                fd.write("%s:1000:%s:%s:[U]:LCT-00000000\n" % (u, "0" * 32, ntowfv1(p).hex().upper()))
         os.chmod(path, 0o600)
         os.environ["NTLM_USER_FILE"] = path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from hvassist.lab.answers.base import LabCall
@@ -116,8 +117,7 @@ def vm_facts(estate: Estate, host: Host, vm: VM) -> dict[str, Any]:
 
 def collect_host(call: LabCall) -> dict[str, Any]:
     estate, host = call.estate, call.host
-    if call.costs.per_vm_ms and call.cancelled(call.costs.per_vm_seconds * len(host.vms)):
-        return {}  # the client hung up while the host was still gathering
+    started = time.monotonic()
     days = int(call.params.get("EventDays") or 7)
     max_events = int(call.params.get("MaxEvents") or 500)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -142,7 +142,7 @@ def collect_host(call: LabCall) -> dict[str, Any]:
             events.append({"log": e.log, "provider": e.provider, "id": e.id, "level": e.level, "time": iso(when),
                            "message": e.message, "properties": list(e.properties)})
     domain = host.domain or (estate.domains[0].name if estate.domains else "WORKGROUP")
-    return {
+    doc = {
         "schema": "collect-host/1",
         "collected_at": iso(now),
         "host": {"name": host.name.upper(), "domain": domain, "os_caption": host.os_caption,
@@ -154,6 +154,11 @@ def collect_host(call: LabCall) -> dict[str, Any]:
         "vss": {"writers_text": vssadmin_writers(host), "providers_text": vssadmin_providers(host)},
         "events": events,
     }
+    # The host's gathering time: the cost model's per-VM cost, of which building this answer is a part.
+    budget = call.costs.per_vm_seconds * len(host.vms) - (time.monotonic() - started)
+    if budget > 0 and call.cancelled(budget):
+        return {}  # the client hung up while the host was still gathering
+    return doc
 
 
 ANSWERS = {"collect-host": collect_host}

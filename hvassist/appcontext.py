@@ -47,7 +47,7 @@ class AppContext:
         store = ConnectionStore(paths.config / "connections.json", creds)
         lab = start_lab(scenario)
         estate = lab.estate
-        customer = store.add_group("Lab: %s" % (estate.description or estate.name), username=lab.username,
+        customer = store.add_group("Demo lab (%s)" % estate.name, username=lab.username,
                                    password=lab.password)
         for cluster in estate.clusters:
             site = store.add_group(cluster.name, parent=customer.id)

@@ -49,10 +49,23 @@ class RedactingFilter(logging.Filter):
 
 
 _configured = False
+_base_factory = logging.getLogRecordFactory()
+
+
+def _redacting_record_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+    """Every record is redacted when it is created, so no handler (file, console, test capture) sees a secret."""
+    record = _base_factory(*args, **kwargs)
+    RedactingFilter().filter(record)
+    return record
+
+
+def install_redaction() -> None:
+    logging.setLogRecordFactory(_redacting_record_factory)
 
 
 def setup_logging(verbosity: int = 0, to_file: bool = True) -> None:
     global _configured
+    install_redaction()
     root = logging.getLogger()
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     if _configured:

@@ -17,6 +17,8 @@ from hvassist import __version__
 COMMAND_MODULES = [
     "hvassist.cli.diagnose_cmd",
     "hvassist.cli.lab_cmd",
+    "hvassist.cli.triage_cmd",
+    "hvassist.cli.stages_cmd",
 ]
 
 

@@ -45,6 +45,7 @@ class LabHost:
         self.accept_naive_benchmark_scripts = accept_naive_benchmark_scripts
         self.powershell_starts = 0
         self.scripts_run: list[str] = []
+        self.last_params: dict[str, object] = {}  # what the last script received, as the host decoded it
 
     def __call__(self, io: CommandIO) -> int:
         script_b64 = io.encoded_script
@@ -84,6 +85,7 @@ class LabHost:
             io.write(clixml_error("ConvertFrom-Json : Invalid JSON primitive: %s" % e), "stderr")
             return 1
         self.scripts_run.append(name)
+        self.last_params = params
         call = LabCall(self.estate, self.host, name, params, io.username, lambda text: io.write(text),
                        io.wait_cancelled, self.costs)
         try:

@@ -156,6 +156,16 @@ class Event:
 
 
 @dataclass
+class ShadowCopy:
+    """A volume shadow copy (``Win32_ShadowCopy``); a backup job makes one and deletes it."""
+
+    id: str
+    volume: str
+    provider_id: str = ""
+    created: str = "-PT1H"
+
+
+@dataclass
 class CSV:
     name: str
     path: str
@@ -188,6 +198,7 @@ class Host:
     writers: list[Writer] = field(default_factory=list)
     providers: list[Provider] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    shadow_copies: list[ShadowCopy] = field(default_factory=list)
     hyperv_module: bool = True
     down: bool = False  # the lab does not serve this host (a node that is off)
     faults: dict[str, Any] = field(default_factory=dict)  # fault injection, see hvassist.lab.faults

@@ -12,7 +12,7 @@ from hvassist.lab.costs import Costs
 from hvassist.lab.host import LabHost
 from hvassist.lab.model import Estate, load_scenario
 from hvassist.lab.tlsca import LabCA
-from hvassist.lab.wsman import WinRMEndpoint, register_ntlm_users
+from hvassist.lab.wsman import WinRMEndpoint, ntlm_password_for, register_ntlm_users
 from hvassist.remote.endpoint import Endpoint
 
 
@@ -53,7 +53,7 @@ class Lab:
         self._tmp = tempfile.mkdtemp(prefix="hvassist-lab-")
         creds = self.estate.credentials
         if not creds.password:
-            creds.password = "Lab-" + secrets.token_urlsafe(12)
+            creds.password = ntlm_password_for(creds.user) or "Lab-" + secrets.token_urlsafe(12)
         users = {creds.user: creds.password}
         if self.auth == "ntlm":
             register_ntlm_users(users)

@@ -1,0 +1,26 @@
+"""Paste an error: rank the likely causes of a Hyper-V backup failure from any pasted text.
+
+Public API::
+
+    triage_text(text) -> TriageResult          # ranked causes, or unrecognised
+    parse_vssadmin_writers(text) -> list[WriterStatus]
+
+The knowledge (events, error codes, writer states, message patterns, next steps) is data in
+``resources/triage/``; see its README.
+"""
+
+from hvassist.triage.engine import RankedCause, TriageResult, triage_text
+from hvassist.triage.knowledge import Knowledge, KnowledgeError, knowledge, load_knowledge
+from hvassist.triage.vssadmin import WriterStatus, parse_vssadmin_writers
+
+__all__ = [
+    "Knowledge",
+    "KnowledgeError",
+    "RankedCause",
+    "TriageResult",
+    "WriterStatus",
+    "knowledge",
+    "load_knowledge",
+    "parse_vssadmin_writers",
+    "triage_text",
+]

@@ -24,6 +24,35 @@ def _report_when_shown() -> None:
     QTimer.singleShot(0, report)
 
 
+class _PatchExecWhenLoaded:
+    """A meta path finder that only watches: once PySide6.QtWidgets is loaded, wrap QApplication.exec."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name != "PySide6.QtWidgets":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.loader is not None
+        loader = spec.loader
+        original_exec_module = loader.exec_module
+
+        def exec_module(module: object) -> None:
+            original_exec_module(module)  # type: ignore[arg-type]
+            app_class = module.QApplication  # type: ignore[attr-defined]
+            original_exec = app_class.exec
+
+            def exec_(*_args: object) -> int:
+                _report_when_shown()
+                return int(original_exec())
+
+            app_class.exec = exec_
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec  # type: ignore[return-value]
+
+
 def main() -> int:
     mode = sys.argv[1]
     if mode == "bare":
@@ -36,16 +65,9 @@ def main() -> int:
         window.show()
         _report_when_shown()
         return int(app.exec())
-    # hvassist: hook QApplication.exec (reached once the main window is shown) without changing the product.
-    from PySide6.QtWidgets import QApplication
-
-    original_exec = QApplication.exec
-
-    def exec_(self: QApplication) -> int:
-        _report_when_shown()
-        return int(original_exec())
-
-    QApplication.exec = exec_  # type: ignore[method-assign]
+    # hvassist: patch QApplication.exec (reached once the main window is shown) as soon as the product
+    # imports PySide6.QtWidgets, without importing Qt earlier than the product does.
+    sys.meta_path.insert(0, _PatchExecWhenLoaded())
     from hvassist.cli import main as hvassist_main
 
     return hvassist_main([])

@@ -12,10 +12,10 @@ from hvassist.audit import AuditLog
 from hvassist.connections import Connection, ConnectionStore
 from hvassist.credentials import CredentialStore
 from hvassist.paths import AppPaths, app_paths
-from hvassist.services.diagnosis import HostTarget
 
 if TYPE_CHECKING:
     from hvassist.lab.runtime import Lab
+    from hvassist.services.diagnosis import HostTarget
 
 
 @dataclass
@@ -60,6 +60,8 @@ class AppContext:
         return cls(paths, creds, store, AuditLog(paths.audit_log), lab=lab, demo=True, _throwaway=home)
 
     def host_targets(self) -> list[HostTarget]:
+        from hvassist.services.diagnosis import HostTarget  # the remote stack loads when first needed
+
         out = []
         for c in self.connections.connections:
             if c.kind != "host":

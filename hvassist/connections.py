@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,10 @@ from hvassist.paths import app_paths
 from hvassist.remote.endpoint import Endpoint
 
 FORMAT_VERSION = 1
+
+
+def _new_id() -> str:
+    return os.urandom(6).hex()  # 12 random hex digits, as uuid4().hex[:12] gave, without importing uuid
 
 
 @dataclass
@@ -101,7 +104,7 @@ class ConnectionStore:
     # -- editing -------------------------------------------------------------------------------
     def add_group(self, name: str, parent: str | None = None, username: str = "",
                   password: str | None = None) -> Group:
-        g = Group(uuid.uuid4().hex[:12], name, parent, username)
+        g = Group(_new_id(), name, parent, username)
         self.groups.append(g)
         if password is not None:
             self.credentials.set_password(self._key(g.id), password)
@@ -110,7 +113,7 @@ class ConnectionStore:
 
     def add_connection(self, conn: Connection, password: str | None = None) -> Connection:
         if not conn.id:
-            conn = replace(conn, id=uuid.uuid4().hex[:12])
+            conn = replace(conn, id=_new_id())
         self.connections.append(conn)
         if password is not None and conn.username:
             self.credentials.set_password(self._key(conn.id), password)
@@ -141,6 +144,19 @@ class ConnectionStore:
 
     def find_host(self, name: str) -> Connection | None:
         return next((c for c in self.connections if c.name.lower() == name.lower()), None)
+
+    def credential_source(self, conn: Connection) -> tuple[str, str]:
+        """(user name, where it comes from: "own", a group's name, or "") without reading the keyring."""
+        if conn.username:
+            return conn.username, "own"
+        seen: set[str] = set()
+        g = self.group(conn.group)
+        while g is not None and g.id not in seen:
+            seen.add(g.id)
+            if g.username:
+                return g.username, g.name
+            g = self.group(g.parent)
+        return "", ""
 
     def resolve(self, conn: Connection) -> ResolvedConnection:
         """Endpoint and credentials, walking up the groups for inherited credentials."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+from typing import TYPE_CHECKING
 
 from hvassist.logsetup import register_secret
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -48,39 +48,67 @@ def _describe(backend: KeyringBackend) -> str:
 
 
 class CredentialStore:
-    """Passwords by key (e.g. a connection or group id). Thread-safe."""
+    """Passwords by key (e.g. a connection or group id). Thread-safe.
+
+    The keyring is opened on first use, not when the store is made: finding the backend imports
+    and probes every keyring backend (D-Bus, ...), which would otherwise delay the app's start.
+    ``resolve_backend()`` does it ahead of time (the GUI calls it in the background after start).
+    """
 
     def __init__(self, *, memory_only: bool = False, backend: KeyringBackend | None = None) -> None:
         self._memory: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._backend: KeyringBackend | None = None
-        self.reason = ""
-        if memory_only:
-            self.reason = "this is a throwaway profile"
-            return
-        try:
-            candidate = backend or keyring.get_keyring()
-        except Exception as e:  # a broken keyring configuration
-            self.reason = "the keyring could not be opened (%s)" % type(e).__name__
-            return
-        if _usable(candidate):
-            self._backend = candidate
-        else:
-            self.reason = "no secure keyring is available on this computer"
+        self._candidate = backend
+        self._resolved = memory_only
+        self._reason = "this is a throwaway profile" if memory_only else ""
+
+    def resolve_backend(self) -> None:
+        """Open the keyring now (idempotent; blocks while the backends are probed)."""
+        with self._lock:
+            if self._resolved:
+                return
+            self._resolved = True
+            try:
+                import keyring
+
+                candidate = self._candidate or keyring.get_keyring()
+            except Exception as e:  # a broken keyring configuration
+                self._reason = "the keyring could not be opened (%s)" % type(e).__name__
+                return
+            if _usable(candidate):
+                self._backend = candidate
+            else:
+                self._reason = "no secure keyring is available on this computer"
+
+    @property
+    def resolved(self) -> bool:
+        """True once the keyring question is settled (no call below will block on probing backends)."""
+        return self._resolved
+
+    @property
+    def reason(self) -> str:
+        self.resolve_backend()
+        return self._reason
 
     @property
     def persistent(self) -> bool:
+        self.resolve_backend()
         return self._backend is not None
 
     @property
     def backend_description(self) -> str:
+        self.resolve_backend()
         if self._backend is not None:
             return "Passwords are stored in %s." % _describe(self._backend)
         return ("Passwords are held in memory for this session only (%s); you will be asked again next "
-                "time." % self.reason)
+                "time." % self._reason)
 
     def set_password(self, key: str, password: str) -> None:
+        import keyring.errors
+
         register_secret(password)
+        self.resolve_backend()
         with self._lock:
             if self._backend is not None:
                 try:
@@ -95,8 +123,11 @@ class CredentialStore:
         with self._lock:
             if key in self._memory:
                 return self._memory[key]
+            self.resolve_backend()
             if self._backend is None:
                 return None
+            import keyring.errors
+
             try:
                 value = self._backend.get_password(SERVICE, key)
             except keyring.errors.KeyringError as e:
@@ -107,6 +138,9 @@ class CredentialStore:
         return value
 
     def delete(self, key: str) -> None:
+        import keyring.errors
+
+        self.resolve_backend()
         with self._lock:
             self._memory.pop(key, None)
             if self._backend is None:
@@ -121,4 +155,4 @@ class CredentialStore:
     def _fall_back(self, why: str) -> None:
         log.warning("keyring unusable (%s); keeping passwords in memory for this session", why)
         self._backend = None
-        self.reason = "the keyring is locked or unavailable (%s)" % why
+        self._reason = "the keyring is locked or unavailable (%s)" % why

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -73,9 +73,9 @@ class ConnectionsPanel(QWidget):
                     items[g.id] = item
                     pending.remove(g)
         for c in store.connections:
-            resolved = store.resolve(c)
-            how = "own credentials" if resolved.credential_from == "own" else (
-                "inherits from %s" % resolved.credential_from if resolved.credential_from else "no credentials")
+            _user, source = store.credential_source(c)  # no keyring access here: it may not be open yet
+            how = "own credentials" if source == "own" else (
+                "inherits from %s" % source if source else "no credentials")
             item = QTreeWidgetItem(["%s  —  %s" % (c.name, how)])
             item.setData(0, Qt.ItemDataRole.UserRole, c.id)
             item.setToolTip(0, "%s://%s:%d, %s" % (c.transport, c.address or c.name,
@@ -83,11 +83,29 @@ class ConnectionsPanel(QWidget):
             parent = items.get(c.group)
             (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
         self.tree.expandAll()
-        text = self.ctx.credentials.backend_description
         if self.ctx.demo:
-            text = ("Demo: a throwaway profile against the built-in lab. Nothing is saved, and your own "
-                    "connections and keyring are not touched.")
-        self.keyring_label.setText(text)
+            self.keyring_label.setText("Demo: a throwaway profile against the built-in lab. Nothing is saved, and "
+                                       "your own connections and keyring are not touched.")
+        elif self.ctx.credentials.resolved:
+            self.keyring_label.setText(self.ctx.credentials.backend_description)
+        else:
+            # Probing the keyring backends takes a moment: do it off the GUI thread, once the window is up.
+            self.keyring_label.setText("Checking where passwords are kept…")
+            QTimer.singleShot(100, self._probe_keyring)
+
+    def _probe_keyring(self) -> None:
+        from hvassist.gui.worker import run_in_background
+
+        credentials = self.ctx.credentials
+        run_in_background(lambda _cancel, _progress: credentials.backend_description, self._show_keyring,
+                          lambda _e: self._show_keyring("The keyring could not be checked; passwords are kept "
+                                                        "in memory for now."))
+
+    def _show_keyring(self, text: str) -> None:
+        try:
+            self.keyring_label.setText(text)
+        except RuntimeError:  # the window closed before the keyring answered
+            pass
 
 
 class CardButton(QPushButton):

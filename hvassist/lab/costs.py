@@ -27,9 +27,10 @@ benchmark passes ``Lab(..., costs=Costs(...))``. Without either, every cost is z
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hvassist.lab.wsman import CommandIO, ServerHooks
+if TYPE_CHECKING:  # the scenario model imports this module; the endpoint loads only with a running lab
+    from hvassist.lab.wsman import CommandIO, ServerHooks
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class Costs:
 
     def server_hooks(self) -> ServerHooks:
         """The WinRM endpoint's hooks that charge these costs."""
+        from hvassist.lab.wsman import ServerHooks
+
         start = self.powershell_start_seconds
 
         def powershell_start(io: CommandIO) -> None:

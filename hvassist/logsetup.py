@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 
 from hvassist.paths import app_paths
@@ -103,11 +104,12 @@ def setup_logging(verbosity: int = 0, to_file: bool = True) -> None:
         return
     _configured = True
     root.setLevel(min(level, logging.INFO))
-    console = logging.StreamHandler()
-    console.setLevel(level)
-    console.addFilter(RedactingFilter())
-    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root.addHandler(console)
+    if sys.stderr is not None:  # None in the windowed Windows build: the log file is all there is
+        console = logging.StreamHandler()
+        console.setLevel(level)
+        console.addFilter(RedactingFilter())
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(console)
     if to_file:
         paths = app_paths().ensure()
         fh = _LazyRotatingFileHandler(str(paths.app_log))

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "hvassist.cli.lab_cmd",
     "hvassist.cli.triage_cmd",
     "hvassist.cli.stages_cmd",
+    "hvassist.cli.report_cmd",
 ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from hvassist.diagnose.findings import Finding
 from hvassist.lab.model import ScenarioError
 from hvassist.remote.endpoint import Endpoint
-from hvassist.services.diagnosis import Diagnosis, HostTarget, diagnose_hosts
+from hvassist.services.diagnosis import Diagnosis, HostTarget, ProgressCallback, diagnose_hosts
 
 
 def register(sub: Any) -> None:
@@ -20,6 +20,13 @@ def register(sub: Any) -> None:
                        description="Collect each host's VMs, VSS writers and events in one round trip and "
                        "report the causes of backup failures. Exit code: 0 clean, 1 findings, 2 could not "
                        "diagnose.")
+    add_target_arguments(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def add_target_arguments(p: argparse.ArgumentParser) -> None:
+    """What to diagnose and how to log on; shared by the commands that diagnose first (diagnose, report)."""
     p.add_argument("hosts", nargs="*", metavar="HOST", help="host names (or saved connection names)")
     p.add_argument("--lab", metavar="SCENARIO", help="start the built-in lab with this scenario and diagnose "
                    "all its hosts")
@@ -30,37 +37,42 @@ def register(sub: Any) -> None:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--auth", choices=["ntlm", "kerberos", "credssp"], default="ntlm")
     p.add_argument("--ca-file", default="", help="extra CA certificate(s) to trust (PEM)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.lab:
-        return _run_lab(args)
-    if not args.hosts:
-        print("Name at least one host, or use --lab SCENARIO.", file=sys.stderr)
+    result = diagnose_from_args(args, progress=None if args.json else _progress)
+    if result is None:
         return 2
-    targets = _targets_from_args(args)
-    if targets is None:
-        return 2
-    result = diagnose_hosts(targets, progress=None if args.json else _progress)
     return _print(result, args.json)
 
 
-def _run_lab(args: argparse.Namespace) -> int:
+def diagnose_from_args(args: argparse.Namespace, progress: ProgressCallback | None) -> Diagnosis | None:
+    """Diagnose the hosts named by ``add_target_arguments`` options (or the lab's); None when it could not
+    start (the reason is printed)."""
+    if args.lab:
+        return _diagnose_lab(args, progress)
+    if not args.hosts:
+        print("Name at least one host, or use --lab SCENARIO.", file=sys.stderr)
+        return None
+    targets = _targets_from_args(args)
+    if targets is None:
+        return None
+    return diagnose_hosts(targets, progress=progress)
+
+
+def _diagnose_lab(args: argparse.Namespace, progress: ProgressCallback | None) -> Diagnosis | None:
     from hvassist.lab.runtime import start_lab
 
     try:
         lab = start_lab(args.lab)
     except ScenarioError as e:
         print("Cannot start the lab: %s" % e, file=sys.stderr)
-        return 2
+        return None
     try:
         targets = [HostTarget(lab.endpoint(h), lab.username, lab.password) for h in lab.host_names()]
-        result = diagnose_hosts(targets, progress=None if args.json else _progress)
+        return diagnose_hosts(targets, progress=progress)
     finally:
         lab.stop()
-    return _print(result, args.json)
 
 
 def _targets_from_args(args: argparse.Namespace) -> list[HostTarget] | None:

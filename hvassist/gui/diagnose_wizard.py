@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
@@ -30,6 +31,7 @@ from hvassist.diagnose.findings import Finding
 from hvassist.fixes.catalogue import has_fix
 from hvassist.fixes.plan import FixStep
 from hvassist.flows.diagnose_flow import TITLES, DiagnoseFlow, Step
+from hvassist.gui.report_actions import ReportBar
 from hvassist.gui.style import SEVERITY_WORDS, banner, heading, severity_colour
 from hvassist.gui.worker import BackgroundTask, run_in_background
 from hvassist.kb import all_causes
@@ -70,6 +72,7 @@ class DiagnoseWizard(QWidget):
         self.ctx = ctx
         self.flow = DiagnoseFlow(ctx.host_targets(), ctx.audit)
         self.task: BackgroundTask | None = None
+        self.report_since = dt.datetime.now(dt.UTC)  # the report lists changes made from here on
         self.setAccessibleName("Diagnose a backup problem")
 
         layout = QVBoxLayout(self)
@@ -187,6 +190,8 @@ class DiagnoseWizard(QWidget):
         split.addWidget(self.finding_view)
         split.setSizes([380, 520])
         v.addWidget(split, 1)
+        self.findings_report = ReportBar(lambda: self.flow.diagnosis, self.ctx.audit, self.report_since)
+        v.addWidget(self.findings_report)
         self.pages.addWidget(page)
 
     def _build_preview(self) -> None:
@@ -236,6 +241,8 @@ class DiagnoseWizard(QWidget):
         self.verify_detail = QTextBrowser()
         self.verify_detail.setAccessibleName("Fix result details")
         v.addWidget(self.verify_detail, 1)
+        self.verify_report = ReportBar(lambda: self.flow.diagnosis, self.ctx.audit, self.report_since)
+        v.addWidget(self.verify_report)
         self.pages.addWidget(page)
 
     # -- navigation ------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     print("Estate benchmark: %d hosts × %d VMs = %d VMs; costs: round trip %g ms, PowerShell start %g ms, "
           "%g ms per VM, %s bytes/s" % (args.hosts, args.vms, n_vms, costs.round_trip_ms,
                                        costs.powershell_start_ms, costs.per_vm_ms,
-                                       "{:,.0f}".format(costs.bytes_per_second) if costs.bytes_per_second else "∞"))
+                                       f"{costs.bytes_per_second:,.0f}" if costs.bytes_per_second else "∞"))
     with LabProcess(args.hosts, args.vms, costs, naive=True) as lab:
         floor, parts = physical_floor(lab.info, costs, upload)
         # The first diagnosis in a process also pays one-time costs (OpenSSL bindings loaded on the first
@@ -161,9 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     print_json_line({
         "benchmark": "estate", "hosts": args.hosts, "vms_per_host": args.vms, "vms": vms_seen,
         "findings": findings, "costs": costs.to_json(), "wall_s": round(wall, 3),
-        "wall_runs_s": [round(w, 3) for w in walls], "wall_cold_s": round(cold, 3), "floor_s": round(floor, 3), "wall_over_floor": round(ratio, 3),
-        "winrm_requests_per_host": max(requests), "powershell_starts_per_host": max(starts),
-        "peak_rss_mb": rss, "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(), "naive_extrapolated_s": round(naive_estimate, 1),
+        "wall_runs_s": [round(w, 3) for w in walls], "wall_cold_s": round(cold, 3), "floor_s": round(floor, 3),
+        "wall_over_floor": round(ratio, 3), "winrm_requests_per_host": max(requests),
+        "powershell_starts_per_host": max(starts), "peak_rss_mb": rss,
+        "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
+        "naive_extrapolated_s": round(naive_estimate, 1),
         "naive_measured": {"hosts": naive["hosts"], "vms_per_host": naive["vms"], "calls": naive["calls"]},
         "speedup_over_naive": round(speedup, 1),
         "targets_met": {"wall_over_floor": ratio <= TARGET_RATIO, "powershell_starts": max(starts) <= TARGET_STARTS,

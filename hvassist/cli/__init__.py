@@ -47,6 +47,10 @@ _GUI_OPTIONS = re.compile(r"--demo|--verbose|-v+")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--diagnosis-helper"]:  # not for users: the frozen app started as its own helper
+        from hvassist.services.diagnosis_process import serve
+
+        return serve()
     from hvassist.logsetup import setup_logging
 
     if all(_GUI_OPTIONS.fullmatch(a) for a in args_list):

@@ -14,7 +14,7 @@ from hvassist.fixes.catalogue import build_plan, has_fix
 from hvassist.fixes.plan import FixPlan
 from hvassist.remote.errors import RemoteError
 from hvassist.remote.session import HostSession
-from hvassist.services.diagnosis import Diagnosis, HostOutcome, HostTarget, ProgressCallback, diagnose_hosts
+from hvassist.services.diagnosis import Diagnosis, HostOutcome, HostTarget, ProgressCallback
 
 
 class Step(StrEnum):
@@ -105,7 +105,9 @@ class DiagnoseFlow:
         return [t for t in self.available if t.name in self.selected]
 
     def collect(self, cancel: CancelToken, progress: ProgressCallback | None = None) -> Diagnosis:
-        self.diagnosis = diagnose_hosts(self.targets(), cancel=cancel, progress=progress)
+        from hvassist.services.diagnosis_process import diagnose_hosts_isolated  # many hosts: a helper process
+
+        self.diagnosis = diagnose_hosts_isolated(self.targets(), cancel=cancel, progress=progress)
         return self.diagnosis
 
     def prepare_fix(self) -> FixPlan:

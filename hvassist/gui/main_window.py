@@ -31,6 +31,7 @@ class ConnectionsPanel(QWidget):
     """Customers/sites → hosts, and where the passwords are kept."""
 
     add_requested = Signal()
+    keyring_checked = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +57,7 @@ class ConnectionsPanel(QWidget):
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self.keyring_label.setFont(small)
         layout.addWidget(self.keyring_label)
+        self.keyring_checked.connect(self.keyring_label.setText)
         self.refresh()
 
     def refresh(self) -> None:
@@ -91,21 +93,27 @@ class ConnectionsPanel(QWidget):
         else:
             # Probing the keyring backends takes a moment: do it off the GUI thread, once the window is up.
             self.keyring_label.setText("Checking where passwords are kept…")
-            QTimer.singleShot(100, self._probe_keyring)
+            timer = QTimer(self)  # a child: never fires for a panel already gone
+            timer.setSingleShot(True)
+            timer.timeout.connect(self._probe_keyring)
+            timer.start(100)
 
     def _probe_keyring(self) -> None:
-        from hvassist.gui.worker import run_in_background
+        import threading
 
         credentials = self.ctx.credentials
-        run_in_background(lambda _cancel, _progress: credentials.backend_description, self._show_keyring,
-                          lambda _e: self._show_keyring("The keyring could not be checked; passwords are kept "
-                                                        "in memory for now."))
 
-    def _show_keyring(self, text: str) -> None:
-        try:
-            self.keyring_label.setText(text)
-        except RuntimeError:  # the window closed before the keyring answered
-            pass
+        def work() -> None:
+            try:
+                text = credentials.backend_description
+            except Exception:  # noqa: BLE001
+                text = "The keyring could not be checked; passwords are kept in memory for now."
+            try:
+                self.keyring_checked.emit(text)  # queued to the GUI thread
+            except RuntimeError:  # the panel was closed meanwhile
+                pass
+
+        threading.Thread(target=work, name="hvassist-keyring-probe", daemon=True).start()
 
 
 class CardButton(QPushButton):
@@ -190,6 +198,11 @@ class MainWindow(QMainWindow):
         splitter.setSizes([320, 860])
         self.setCentralWidget(splitter)
         self._build_menu()
+        warm_up_timer = QTimer(self)  # a child: never fires for a window already gone
+        warm_up_timer.setSingleShot(True)
+        hosts = sum(1 for c in ctx.connections.connections if c.kind == "host")
+        warm_up_timer.timeout.connect(lambda: _warm_up_in_background(hosts))
+        warm_up_timer.start(500)
         self.statusBar().showMessage("hvassist %s%s" % (__version__, "  ·  demo lab running" if ctx.lab else ""))
 
     def _build_menu(self) -> None:
@@ -260,6 +273,33 @@ class MainWindow(QMainWindow):
         if callable(cancel):
             cancel()
         super().closeEvent(event)  # type: ignore[arg-type]
+
+
+def _warm_up_in_background(saved_hosts: int) -> None:
+    """Once the window is up, load the diagnosis stack and the wizard's module on a background thread
+    (about a second of imports), so that the first click on "Diagnose" does not freeze the window; with
+    many saved hosts, also start the helper process that diagnoses them (``diagnosis_process``)."""
+    import threading
+
+    def work() -> None:
+        from hvassist.services.warmup import warm_up
+
+        warm_up()
+        from hvassist.services import diagnosis_process
+
+        if saved_hosts >= diagnosis_process.PROCESS_MIN_HOSTS:
+            diagnosis_process.prepare()
+        try:
+            import hvassist.gui.diagnose_wizard  # noqa: F401 - defines classes only; no widget is made here
+        except Exception:  # noqa: S110 - the real import on click reports any problem
+            pass
+        import gc
+
+        # Everything loaded so far lives as long as the app: take it out of the garbage collector's full
+        # passes, which otherwise walk all of it (~0.1 s, the whole GUI waiting) while results arrive.
+        gc.freeze()
+
+    threading.Thread(target=work, name="hvassist-warm-up", daemon=True).start()
 
 
 def separator() -> QFrame:

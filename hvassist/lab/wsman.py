@@ -230,6 +230,9 @@ def _text(root: ET.Element, path: str) -> str | None:
 
 class _RequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: NTLM authenticates the TCP connection
+    # Headers and body in one send (HTTP.sys answers so), not two small ones that Nagle's algorithm and
+    # the client's delayed ACK would hold up ~40 ms; handle_one_request() flushes after each answer.
+    wbufsize = 1 << 16
     server_version = "Microsoft-HTTPAPI/2.0"
     sys_version = ""
     timeout = 120
@@ -240,9 +243,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         self._ntlm: Any = None
         self._user: str | None = None
         self._extra_headers: list[tuple[str, str]] = []
-        with contextlib.suppress(OSError):
-            # HTTP.sys answers in one go; without this, Nagle's algorithm and the client's delayed ACK
-            # add ~40 ms to every answer whose body follows its headers in a second segment.
+        with contextlib.suppress(OSError):  # and answers larger than the buffer go out without delay too
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         rtt = self.server.endpoint.hooks.round_trip_seconds
         if rtt > 0:
@@ -277,9 +278,9 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         if content_type:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self._headers_buffer.append(b"\r\n")
-        self.wfile.write(b"".join(self._headers_buffer) + body)  # one write: headers and body together
-        self._headers_buffer = []
+        self.end_headers()
+        if body:
+            self.wfile.write(body)  # buffered (wbufsize): leaves with the headers when the request is done
 
     def do_POST(self) -> None:
         endpoint = self.server.endpoint

@@ -59,8 +59,8 @@ def _serialise_requests_set_environ() -> None:
     lock = threading.RLock()
 
     @contextlib.contextmanager
-    def set_environ(env_name: str, value: str | None) -> Iterator[None]:
-        with lock, original(env_name, value):
+    def set_environ(env_name: str, value: str | None) -> Generator[None, None, None]:
+        with lock, original(env_name, value):  # type: ignore[arg-type]
             yield
 
     set_environ.hvassist_serialised = True  # type: ignore[attr-defined]

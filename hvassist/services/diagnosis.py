@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from hvassist.diagnose.engine import run_rules
 from hvassist.diagnose.findings import Finding, sort_findings
 from hvassist.remote.endpoint import Endpoint, Timeouts
 from hvassist.remote.errors import OutputNotUnderstood, RemoteError
-from hvassist.remote.session import HostSession
+from hvassist.remote.session import HostSession, parse_json_output
 from hvassist.snapshot import HostSnapshot, SnapshotError, parse_snapshot
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,17 @@ def host_json(h: HostOutcome) -> dict[str, Any]:
 ProgressCallback = Callable[[str, str], None]  # (host, message)
 
 
+# Reading a host's answer (JSON, snapshot, rules) is pure Python: with the GIL, threads cannot run it
+# faster together than one at a time, but sixteen of them ready at once (hosts answer together) keep
+# the GUI thread waiting for the GIL. One at a time leaves the others asleep on this lock instead.
+_ANALYSIS_LOCK = threading.Lock()
+
+
 def collect_snapshot(session: HostSession) -> HostSnapshot:
-    doc = session.run_json("collect-host", COLLECT_PARAMS)
+    result = session.run("collect-host", COLLECT_PARAMS)
     try:
-        return parse_snapshot(doc)
+        with _ANALYSIS_LOCK:
+            return parse_snapshot(parse_json_output(session.endpoint.host, result))
     except SnapshotError as e:
         raise OutputNotUnderstood(session.endpoint.host, "The host's answer was not in the expected shape (%s)."
                                   % e, "Make sure the host runs Windows Server 2012 R2 or later with the Hyper-V "
@@ -110,7 +118,8 @@ def diagnose_host(target: HostTarget, *, cancel: CancelToken | None = None, time
             if progress:
                 progress(target.name, "Collecting VMs, VSS writers and events")
             outcome.snapshot = collect_snapshot(session)
-        outcome.findings = run_rules(outcome.snapshot)
+        with _ANALYSIS_LOCK:
+            outcome.findings = run_rules(outcome.snapshot)
         if progress:
             progress(target.name, "Done: %d finding(s)" % len(outcome.findings))
     except RemoteError as e:
@@ -124,12 +133,19 @@ def diagnose_host(target: HostTarget, *, cancel: CancelToken | None = None, time
 
 def diagnose_hosts(targets: list[HostTarget], *, cancel: CancelToken | None = None,
                    timeouts: Timeouts | None = None, progress: ProgressCallback | None = None,
-                   max_parallel: int = 32) -> Diagnosis:
-    """All hosts in parallel; a host that fails is reported and does not stop the others."""
+                   max_parallel: int = 32,
+                   on_host_done: Callable[[HostTarget, HostOutcome], None] | None = None) -> Diagnosis:
+    """All hosts in parallel; a host that fails is reported and does not stop the others.
+    ``on_host_done`` is called (on the host's worker thread) as soon as each host's outcome is ready."""
     cancel = cancel or CancelToken()
     if not targets:
         return Diagnosis([])
+    def run(target: HostTarget) -> HostOutcome:
+        outcome = diagnose_host(target, cancel=cancel, timeouts=timeouts, progress=progress)
+        if on_host_done is not None:
+            on_host_done(target, outcome)
+        return outcome
+
     with ThreadPoolExecutor(max_workers=min(max_parallel, len(targets)), thread_name_prefix="diagnose") as pool:
-        futures = [pool.submit(diagnose_host, t, cancel=cancel, timeouts=timeouts, progress=progress)
-                   for t in targets]
+        futures = [pool.submit(run, t) for t in targets]
         return Diagnosis([f.result() for f in futures])

@@ -12,6 +12,10 @@ from hvassist.audit import AuditLog
 from hvassist.connections import Connection, ConnectionStore
 from hvassist.credentials import CredentialStore
 from hvassist.paths import AppPaths, app_paths
+<<<<<<< HEAD
+=======
+from hvassist.services.diagnosis import GuestCredentials, HostTarget
+>>>>>>> main
 
 if TYPE_CHECKING:
     from hvassist.lab.runtime import Lab
@@ -55,7 +59,7 @@ class AppContext:
                 _add_lab_host(store, lab, node, site.id)
         clustered = {n.lower() for c in estate.clusters for n in c.nodes}
         for h in estate.hosts:
-            if h.name.lower() not in clustered:
+            if h.name.lower() not in clustered and h.role == "hyperv":  # file servers are not diagnosed
                 _add_lab_host(store, lab, h.name, customer.id)
         return cls(paths, creds, store, AuditLog(paths.audit_log), lab=lab, demo=True, _throwaway=home)
 
@@ -67,7 +71,12 @@ class AppContext:
             if c.kind != "host":
                 continue
             r = self.connections.resolve(c)
-            out.append(HostTarget(r.endpoint, r.username, r.password or ""))
+            # in the demo, guests and file servers are lab endpoints too, with the scenario's guest account
+            lab = self.lab
+            guest = (GuestCredentials(lab.guest_username, lab.guest_password)
+                     if lab is not None and lab.guest_username and lab.guest_password else None)
+            out.append(HostTarget(r.endpoint, r.username, r.password or "", guest=guest,
+                                  resolve=lab.endpoint if lab is not None else None))
         return out
 
     def close(self) -> None:

@@ -64,9 +64,9 @@ def format_human(result: TriageResult) -> str:
         for n, cause in enumerate(result.causes, 1):
             lines.append("")
             lines.append(f"{n}. {cause.title}")
-            lines.append(
-                f"   Confidence: {_confidence(cause.score)} ({cause.score:.2f})   Cause id: {cause.id}"
-            )
+            confidence = f"   Confidence: {_confidence(cause.score)} ({cause.score:.2f})"
+            # While a cause has no text yet its title is the id; don't print it twice.
+            lines.append(confidence if cause.title == cause.id else f"{confidence}   Cause id: {cause.id}")
             if cause.evidence:
                 lines.append(
                     "   Seen in the text: {}".format("; ".join(f'"{e}"' for e in cause.evidence[:3]))

@@ -32,17 +32,41 @@ from hvassist.appcontext import AppContext
 from hvassist.diagnose.findings import Finding
 from hvassist.fixes.catalogue import has_fix
 from hvassist.fixes.plan import FixStep
-from hvassist.flows.diagnose_flow import TITLES, DiagnoseFlow, Step
+from hvassist.flows.diagnose_flow import TITLES, DiagnoseFlow, Step, VMSummary
 from hvassist.gui.report_actions import ReportBar
 from hvassist.gui.style import SEVERITY_WORDS, banner, heading, severity_colour
 from hvassist.gui.worker import BackgroundTask, run_in_background
 from hvassist.kb import all_causes
 
 STEP_ORDER = list(Step)
+<<<<<<< HEAD
 # Filling the findings tree: each slice runs about this long (half a frame at 60 Hz) ...
 FILL_SLICE_SECONDS = 0.008
 # ... but adds at least this many rows, so an ordinary diagnosis (a few hosts) appears in one go.
 FILL_SLICE_MIN_ROWS = 200
+=======
+# what the next backup of a VM will be, in the words the findings page uses (and the colour of its severity)
+READINESS_WORDS = {"application-consistent": ("Consistent", "ok"),
+                   "crash-consistent": ("Crash-consistent", "warning"),
+                   "offline": ("Offline copy", "info"), "failing": ("Will fail", "error")}
+
+
+def readiness_html(vm: VMSummary) -> str:
+    """The VM's next backup: the verdict, why, and what hvassist could not look at itself."""
+    parts = ["<h2>%s</h2>" % html.escape(vm.name)]
+    r = vm.readiness
+    if r is not None:
+        word, severity = READINESS_WORDS.get(r.verdict, (r.verdict, "info"))
+        parts.append("<p>Next host-level backup: <span style='color:%s'><b>%s</b></span> (%s)</p>" % (
+            severity_colour(severity).name(), html.escape(word), html.escape(r.verdict)))
+        parts.append("<h3>Why</h3><ul>%s</ul>" % "".join("<li>%s</li>" % html.escape(x) for x in r.reasons))
+    for p in vm.pending:
+        parts.append("<h3>Check inside the VM</h3><p>%s</p><pre style='white-space:pre-wrap'>%s</pre>" % (
+            html.escape(p.reason), html.escape("\n".join(cmd for _c, cmd in p.commands))))
+    if vm.findings:
+        parts.append("<p>Select a problem below the VM to read what it means and what to do.</p>")
+    return "".join(parts)
+>>>>>>> main
 
 
 def finding_html(f: Finding) -> str:
@@ -188,7 +212,7 @@ class DiagnoseWizard(QWidget):
         v.addWidget(self.findings_summary)
         split = QSplitter()
         self.findings_tree = QTreeWidget()
-        self.findings_tree.setHeaderLabels(["Host / VM / problem", "Status"])
+        self.findings_tree.setHeaderLabels(["Host / VM / problem", "Status", "Next backup"])
         self.findings_tree.setAccessibleName("Findings per host and VM")
         self.findings_tree.currentItemChanged.connect(self._finding_selected)
         split.addWidget(self.findings_tree)
@@ -421,6 +445,7 @@ class DiagnoseWizard(QWidget):
             if host_item is None:
                 host_item = QTreeWidgetItem([vm.host, ""])
                 hosts[vm.host] = host_item
+<<<<<<< HEAD
                 tree.addTopLevelItem(host_item)
                 host_item.setExpanded(True)
                 for f in host_findings.get(vm.host, []):
@@ -433,6 +458,23 @@ class DiagnoseWizard(QWidget):
                 (f.severity for f in vm.findings), key=lambda s: ("error", "warning", "info").index(s))]
             vm_item = QTreeWidgetItem(["%s (%s)" % (vm.name, vm.state), status])
             vm_item.setForeground(1, brushes["ok" if not vm.findings else vm.findings[0].severity])
+=======
+                self.findings_tree.addTopLevelItem(host_item)
+                for f in flow.host_findings():
+                    if f.host.lower() == vm.host.lower():
+                        child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)])
+                        child.setData(0, Qt.ItemDataRole.UserRole, ("finding", f))
+                        child.setForeground(1, severity_colour(f.severity))
+                        host_item.addChild(child)
+            status = "OK" if not vm.findings else SEVERITY_WORDS[min(
+                (f.severity for f in vm.findings), key=lambda s: ("error", "warning", "info").index(s))]
+            word, colour = READINESS_WORDS.get(vm.readiness.verdict, ("", "info")) if vm.readiness else ("", "info")
+            vm_item = QTreeWidgetItem(["%s (%s)" % (vm.name, vm.state), status, word])
+            vm_item.setData(0, Qt.ItemDataRole.UserRole, ("vm", vm))
+            vm_item.setForeground(1, severity_colour("ok" if not vm.findings else vm.findings[0].severity))
+            vm_item.setForeground(2, severity_colour(colour))
+            vm_item.setToolTip(2, "; ".join(vm.readiness.reasons) if vm.readiness else "")
+>>>>>>> main
             host_item.addChild(vm_item)
             for f in vm.findings:
                 child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)
@@ -442,6 +484,7 @@ class DiagnoseWizard(QWidget):
                 vm_item.addChild(child)
                 if first is None and f.severity == "error":
                     first = child
+<<<<<<< HEAD
             if vm.findings:
                 vm_item.setExpanded(True)
             yield added + 1 + len(vm.findings)
@@ -456,6 +499,12 @@ class DiagnoseWizard(QWidget):
         statuses |= {w + "  ·  fix available" for w in SEVERITY_WORDS.values()}
         tree.setColumnWidth(1, max(tree.fontMetrics().horizontalAdvance(t) for t in statuses) + 24)
         tree.setColumnWidth(0, max(260, tree.width() - 170))
+=======
+        self.findings_tree.expandAll()
+        self.findings_tree.resizeColumnToContents(1)
+        self.findings_tree.resizeColumnToContents(2)
+        self.findings_tree.setColumnWidth(0, max(260, self.findings_tree.width() - 290))
+>>>>>>> main
         if first is not None:
             tree.setCurrentItem(first)
         tree.setFocus()
@@ -468,7 +517,10 @@ class DiagnoseWizard(QWidget):
             self._update_buttons()
             return
         kind, value = data
-        if kind == "error":
+        if kind == "vm":
+            self.finding_view.setHtml(readiness_html(value))
+            self.flow.select_finding(None)
+        elif kind == "error":
             e = value.error
             self.finding_view.setHtml("<h2>%s could not be checked</h2><p>%s</p><h3>What to do</h3><p>%s</p>%s"
                                       % (html.escape(value.host), html.escape(e.message), html.escape(e.action),

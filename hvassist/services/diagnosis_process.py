@@ -44,7 +44,7 @@ def diagnose_hosts_isolated(targets: list[HostTarget], *, cancel: CancelToken | 
                             min_hosts: int = PROCESS_MIN_HOSTS) -> Diagnosis:
     """``diagnose_hosts``, in the helper process when there are ``min_hosts`` hosts or more."""
     cancel = cancel or CancelToken()
-    if len(targets) >= min_hosts:
+    if len(targets) >= min_hosts and _can_travel(targets, timeouts):
         helper = prepare()
         if helper is not None:
             try:
@@ -53,6 +53,16 @@ def diagnose_hosts_isolated(targets: list[HostTarget], *, cancel: CancelToken | 
                 log.warning("the diagnosis helper process stopped (%s); diagnosing here instead", e)
                 shutdown()
     return diagnose_hosts(targets, cancel=cancel, timeouts=timeouts, progress=progress)
+
+
+def _can_travel(targets: list[HostTarget], timeouts: Timeouts | None) -> bool:
+    """Whether the targets can be sent to the helper (a demo lab's targets resolve names through the lab
+    object of this process, which cannot)."""
+    try:
+        pickle.dumps((targets, timeouts), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - pickling raises several kinds
+        return False
+    return True
 
 
 def prepare() -> _Helper | None:

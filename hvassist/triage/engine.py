@@ -10,6 +10,8 @@ independent evidence (noisy-OR: 1 - prod(1 - w)). Nothing recognised, or only we
 
 from __future__ import annotations
 
+import bisect
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -18,13 +20,16 @@ from dataclasses import dataclass, field
 from hvassist.triage.knowledge import CodeInfo, EventTemplate, Knowledge, knowledge
 from hvassist.triage.vssadmin import parse_vssadmin_writers
 
-MAX_CHARS = 2_000_000  # larger pastes are cut (a whole exported log belongs in `hvassist analyze`)
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 200_000  # longer pastes are cut (whole exported logs belong in `hvassist analyze`)
 MIN_TOP_SCORE = 0.25  # below this the best cause is a guess: report unrecognised
 MIN_SHOWN_SCORE = 0.1
 MIN_SHOWN_RATIO = 0.2  # show causes scoring at least this share of the best one
 STRONG_WEIGHT = 0.7  # a signal this strong names its cause; generic wrapper messages then count less
 GENERIC_DAMPING = 0.5
 MAX_CAUSES = 6
+MAX_HITS_PER_ID = 50
 MAX_EVIDENCE = 6
 SNIPPET_CHARS = 160
 
@@ -80,11 +85,16 @@ class _Signal:
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
+# Control characters, bidi controls and lone surrogates (from undecodable bytes) only get in the way.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    # Keep printable text and line structure; other control characters only get in the way.
-    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return _CONTROL.sub(" ", text)
 
 
 def _snippet(text: str, start: int, end: int) -> str:
@@ -93,20 +103,34 @@ def _snippet(text: str, start: int, end: int) -> str:
 
 
 def _line_of(text: str, pos: int) -> str:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return _snippet(text, start, len(text) if end < 0 else end)
+    start = max(text.rfind("\n", max(0, pos - SNIPPET_CHARS), pos) + 1, pos - SNIPPET_CHARS)
+    end = text.find("\n", pos, pos + SNIPPET_CHARS)
+    return _snippet(text, start, min(len(text), pos + SNIPPET_CHARS) if end < 0 else end)
 
 
-_CODE_LIKE = re.compile(
-    r"\S*\d\S*|\bVSS_[A-Z_]+\b|\b(?:hr|hresult|error|code|err|fehler|erreur)\b", re.IGNORECASE
-)
+def _nearest(sorted_positions: list[int], pos: int) -> int:
+    """Distance from pos to the nearest of the sorted positions (a large number if there are none)."""
+    i = bisect.bisect_left(sorted_positions, pos)
+    around = sorted_positions[max(0, i - 1) : i + 1]
+    return min((abs(p - pos) for p in around), default=1 << 30)
+
+
+_CODE_WORDS = frozenset({"hr", "hresult", "error", "code", "err", "fehler", "erreur", "errorcode"})
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _is_short(text: str, kb: Knowledge) -> bool:
     """Little more than a code: "0x800423F3", "Error 32768", "hr = -2147212301"."""
-    return len(_WORD.findall(_CODE_LIKE.sub(" ", text))) <= kb.short_text_words
+    words = 0
+    for token in text.split():
+        if any(ch.isdigit() for ch in token) or token.upper().startswith("VSS_"):
+            continue  # the code itself
+        if token.strip(":=,.;()'\"[]").lower() in _CODE_WORDS:
+            continue
+        words += len(_WORD.findall(token))
+        if words > kb.short_text_words:
+            return False
+    return True
 
 
 # --- error codes --------------------------------------------------------------------------------
@@ -244,15 +268,22 @@ def _event_hits(text: str, kb: Knowledge, known_ids: frozenset[int]) -> list[_Ev
                 _EventHit(int(m.group(1)), m.start(1), "labelled", _snippet(text, m.start(), m.end()), hint)
             )
             taken.add(m.start(1))
+    source_positions = [pos for pos, _value in source_lines]
     for hit in hits:
-        if hit.provider_hint is None:
-            near = [(abs(pos - hit.pos), value) for pos, value in source_lines if abs(pos - hit.pos) < 1500]
-            if near:
-                hit.provider_hint = _provider_key(min(near)[1], kb)
+        if hit.provider_hint is None and source_lines:
+            i = bisect.bisect_left(source_positions, hit.pos)
+            near = [source_lines[j] for j in (i - 1, i) if 0 <= j < len(source_lines)]
+            pos, value = min(near, key=lambda pv: abs(pv[0] - hit.pos))
+            if abs(pos - hit.pos) < 1500:
+                hit.provider_hint = _provider_key(value, kb)
+    per_id: dict[int, int] = {}
     for m in _NUMBER.finditer(text):
         event_id = int(m.group(1))
         if event_id not in known_ids or m.start(1) in taken:
             continue
+        per_id[event_id] = per_id.get(event_id, 0) + 1
+        if per_id[event_id] > MAX_HITS_PER_ID:
+            continue  # a long paste repeating the same event says nothing new
         before = text[max(0, m.start() - 40) : m.start()]
         word = _EVENT_WORD.search(before)
         if word:
@@ -282,9 +313,9 @@ def _provider_key(name: str, kb: Knowledge) -> str | None:
 
 
 def _choose_template(
-    candidates: list[EventTemplate], text: str, versions: set[float]
+    candidates: list[EventTemplate], text_matches: Mapping[int, re.Match[str] | None], versions: set[float]
 ) -> EventTemplate | None:
-    matching_text = [t for t in candidates if t.text is not None and t.text.search(text)]
+    matching_text = [t for t in candidates if text_matches[id(t)]]
     if len(matching_text) == 1:
         return matching_text[0]
     pool = matching_text or [t for t in candidates if not t.text_required]
@@ -305,6 +336,7 @@ def _event_signals(text: str, kb: Knowledge, versions: set[float]) -> list[_Sign
         by_id.setdefault(template.id, []).append(template)
     positions = _provider_positions(text, kb)
     mentioned = {key for key, pos in positions.items() if pos}
+    text_matches = {id(t): t.text.search(text) if t.text is not None else None for t in kb.events}
     best: dict[int, tuple[float, EventTemplate, _EventHit]] = {}
     for hit in _event_hits(text, kb, frozenset(by_id)):
         candidates = by_id[hit.event_id]
@@ -314,18 +346,17 @@ def _event_signals(text: str, kb: Knowledge, versions: set[float]) -> list[_Sign
             provider = hit.provider_hint
         elif providers & mentioned:
             # the provider mentioned nearest to the id
-            provider = min(providers & mentioned, key=lambda k: min(abs(p - hit.pos) for p in positions[k]))
+            provider = min(providers & mentioned, key=lambda k: _nearest(positions[k], hit.pos))
         elif hit.how != "loose" and hit.event_id >= 1000 and len(providers) == 1:
             provider = next(iter(providers))  # "Event ID: 10103" alone: only one provider logs that id
             factor *= 0.9
         else:
             continue
-        chosen = _choose_template([t for t in candidates if t.provider == provider], text, versions)
+        chosen = _choose_template([t for t in candidates if t.provider == provider], text_matches, versions)
         if chosen is None:
             continue
         template = chosen
-        text_match = template.text.search(text) if template.text is not None else None
-        if not text_match:
+        if not text_matches[id(template)]:
             factor *= kb.confidence["no_text"]
         key = id(template)
         if key not in best or factor > best[key][0]:
@@ -334,7 +365,7 @@ def _event_signals(text: str, kb: Knowledge, versions: set[float]) -> list[_Sign
     for factor, template, hit in best.values():
         provider_name = kb.providers[template.provider].name
         evidence = [hit.evidence]
-        text_match = template.text.search(text) if template.text is not None else None
+        text_match = text_matches[id(template)]
         if text_match:
             line = _line_of(text, text_match.start())
             if line not in evidence:
@@ -446,7 +477,29 @@ def _titles() -> Mapping[str, str]:
 
         return {cid: text.title for cid, text in all_causes().items()}
     except Exception:
-        return {}
+        return _titles_file_by_file()
+
+
+def _titles_file_by_file() -> dict[str, str]:
+    """Titles from the cause texts that do load, when one broken file stops the catalogue loader."""
+    import tomllib
+
+    from hvassist.resources import resource_path
+
+    titles: dict[str, str] = {}
+    try:
+        paths = sorted(resource_path("kb", "causes").glob("*.toml"))
+    except Exception:
+        return titles
+    for path in paths:
+        try:
+            title = tomllib.loads(path.read_text(encoding="utf-8")).get("title")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            log.debug("cause text %s could not be read; its id stands in for the title", path.name)
+            continue
+        if isinstance(title, str) and title.strip():
+            titles[path.stem] = title.strip()
+    return titles
 
 
 def _rank(signals: list[_Signal], kb: Knowledge) -> list[RankedCause]:
@@ -489,9 +542,13 @@ def _rank(signals: list[_Signal], kb: Knowledge) -> list[RankedCause]:
     return ranked
 
 
-def triage_text(text: str) -> TriageResult:
+def triage_text(text: str, *, host_os: str | None = None) -> TriageResult:
     """Rank the likely causes of a Hyper-V backup problem described by ``text``. Never raises on
-    any string (events, job errors, vssadmin output, codes, a mix of them, or unrelated text)."""
+    any string (events, job errors, vssadmin output, codes, a mix of them, or unrelated text).
+
+    ``host_os``: the host's OS caption or version ("Windows Server 2012 R2 Datacenter", "6.3.9600")
+    when the caller knows which host the text came from; it decides OS-dependent event meanings
+    (Hyper-V-VMMS 10103) over any OS named in the text."""
     kb = knowledge()
     notes: list[str] = []
     recognised: list[str] = []
@@ -507,7 +564,7 @@ def triage_text(text: str) -> TriageResult:
         return TriageResult([], True, [], ["The text is empty."])
     short = _is_short(text, kb)
     context = short or bool(kb.context.search(text))
-    versions = _os_versions(text, kb)
+    versions = (_os_versions(_normalise(host_os), kb) if host_os else set()) or _os_versions(text, kb)
     signals = (
         _event_signals(text, kb, versions)
         + _code_signals(text, kb, context)
@@ -524,3 +581,20 @@ def triage_text(text: str) -> TriageResult:
             notes.append("The text contains the items listed, but none of them points at a specific cause.")
         return TriageResult([], not recognised and not notes, recognised, notes)
     return TriageResult(causes, False, recognised, notes)
+
+
+def event_as_text(event: Mapping[str, object]) -> str:
+    """An event in the collect-host shape (``hvassist.offline`` readers, live collection) written
+    the way Event Viewer copies it, so it can be triaged like a paste."""
+    return "Log Name: {}\nSource: {}\nEvent ID: {}\nLevel: {}\nDescription:\n{}".format(
+        event.get("log", ""),
+        event.get("provider", ""),
+        event.get("id", ""),
+        event.get("level", ""),
+        event.get("message", ""),
+    )
+
+
+def triage_event(event: Mapping[str, object], *, host_os: str | None = None) -> TriageResult:
+    """Triage one event in the collect-host shape."""
+    return triage_text(event_as_text(event), host_os=host_os)

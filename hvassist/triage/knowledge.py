@@ -307,6 +307,11 @@ def _load_writers(directory: Path, known: Mapping[str, NextStep]) -> dict[str, A
             bool(entry.get("stuck", False)),
         )
     last_errors = {k.lower(): v for k, v in data.get("last_errors", {}).items()}
+    for text, code in last_errors.items():
+        if not isinstance(code, str) or (code and not re.fullmatch(r"0x[0-9A-F]{8}", code)):
+            raise KnowledgeError(
+                f'writers.toml [last_errors] {text!r}: expected a code like 0x800423F3 or ""'
+            )
     writers = tuple(
         WriterInfo(
             name=_str(e, "name", "writers.toml [[writer]]"),
@@ -374,6 +379,14 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
     directory = directory or resource_path("triage")
     next_steps = _load_next_steps(directory)
     codes, text_factor, wmi = _load_codes(directory, next_steps)
+    writers = _load_writers(directory, next_steps)
+    for text, code in writers["last_errors"].items():
+        if code and int(code, 16) not in codes:
+            raise KnowledgeError(f"writers.toml [last_errors] {text!r}: {code} is not in hresults.toml")
+    if not writers["default_writer_causes"]:
+        raise KnowledgeError(
+            "writers.toml: default_causes missing (top-level keys must come before any table)"
+        )
     by_name = {info.name.upper(): info for info in codes.values() if re.fullmatch(r"[A-Z0-9_]+", info.name)}
     return Knowledge(
         codes=codes,
@@ -381,7 +394,7 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
         text_factor=text_factor,
         wmi=wmi,
         **_load_events(directory, next_steps),
-        **_load_writers(directory, next_steps),
+        **writers,
         **_load_patterns(directory, next_steps),
         next_steps=next_steps,
     )

@@ -174,7 +174,7 @@ def test_lab_answer_lines_validate(seed_lab):
                 break
         stream.close()
         # the session is usable again after the watcher was stopped
-        assert session.run_json("collect-host")["schema"] == "collect-host/1"
+        assert session.run_json("collect-host")["schema"].startswith("collect-host/")
     job.join(10)
     assert lines[0]["kind"] == "start" and lines[0]["vm"]["name"] == "VM002"
     for line in lines:

@@ -163,3 +163,28 @@ def test_mixed_paste_keeps_several_causes() -> None:
     )
     ids = [c.id for c in triage_text(text).causes]
     assert ids[0] == "no-scsi-controller" and "disk-signature-collision" in ids[:3]
+
+
+def test_host_os_decides_event_meaning() -> None:
+    event = "Source: Microsoft-Windows-Hyper-V-VMMS\nEvent ID: 10103\n"
+    assert top(event) == "no-scsi-controller"
+    assert triage_text(event, host_os="Microsoft Windows Server 2008 R2 Enterprise").causes[0].id != (
+        "no-scsi-controller"
+    )
+    assert triage_text(event + "on a Windows Server 2008 guest", host_os="6.3.9600").causes[0].id == (
+        "no-scsi-controller"
+    )
+
+
+def test_triage_imported_event() -> None:
+    from hvassist.offline import read_event_xml
+    from hvassist.triage import triage_event
+
+    xml = (
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='VSS'/>"
+        "<EventID Qualifiers='0'>8193</EventID><Level>2</Level><Channel>Application</Channel></System>"
+        "<EventData><Data>Writer Modifying Backup Document</Data><Data>0x80070018, The program issued a "
+        "command but the command length is incorrect.</Data></EventData></Event>"
+    )
+    (event,) = read_event_xml(xml).events
+    assert triage_event(event).causes[0].id == "writer-metadata-too-large"

@@ -98,3 +98,12 @@ def test_crlf_and_tabs() -> None:
     )
     result = triage_text(text.replace("\n", "\r\n"))
     assert result.causes[0].id == "host-hv-writer-failed"
+
+
+def test_unknown_writer_failing_points_at_guest_writer() -> None:
+    text = EN_STABLE.replace(
+        "State: [1] Stable\n   Last error: No error\n\nWriter name: 'Microsoft",
+        "State: [8] Failed\n   Last error: Timed out\n\nWriter name: 'Microsoft",
+    )
+    ranked = [c.id for c in triage_text(text).causes]
+    assert ranked[0] == "guest-writer-failed"

@@ -12,10 +12,6 @@ from hvassist.audit import AuditLog
 from hvassist.connections import Connection, ConnectionStore
 from hvassist.credentials import CredentialStore
 from hvassist.paths import AppPaths, app_paths
-<<<<<<< HEAD
-=======
-from hvassist.services.diagnosis import GuestCredentials, HostTarget
->>>>>>> main
 
 if TYPE_CHECKING:
     from hvassist.lab.runtime import Lab
@@ -64,7 +60,7 @@ class AppContext:
         return cls(paths, creds, store, AuditLog(paths.audit_log), lab=lab, demo=True, _throwaway=home)
 
     def host_targets(self) -> list[HostTarget]:
-        from hvassist.services.diagnosis import HostTarget  # the remote stack loads when first needed
+        from hvassist.services.diagnosis import GuestCredentials, HostTarget  # loaded when first needed
 
         out = []
         for c in self.connections.connections:

@@ -114,7 +114,7 @@ def test_collect_host_charges_per_vm():
     estate = generate_estate(1, 10)
     budgets = []
     call = collect.LabCall(estate, estate.hosts[0], "collect-host", {}, "u", lambda t: None,
-                           lambda s: budgets.append(s) or False, Costs(per_vm_ms=15))
+                           lambda s: budgets.append(s) or False, costs=Costs(per_vm_ms=15))
     doc = collect.collect_host(call)
     assert len(doc["vms"]) == 10
     assert len(budgets) == 1 and 0 < budgets[0] <= 0.150, "10 VMs × 15 ms, less the time spent building the answer"

@@ -39,12 +39,6 @@ from hvassist.gui.worker import BackgroundTask, run_in_background
 from hvassist.kb import all_causes
 
 STEP_ORDER = list(Step)
-<<<<<<< HEAD
-# Filling the findings tree: each slice runs about this long (half a frame at 60 Hz) ...
-FILL_SLICE_SECONDS = 0.008
-# ... but adds at least this many rows, so an ordinary diagnosis (a few hosts) appears in one go.
-FILL_SLICE_MIN_ROWS = 200
-=======
 # what the next backup of a VM will be, in the words the findings page uses (and the colour of its severity)
 READINESS_WORDS = {"application-consistent": ("Consistent", "ok"),
                    "crash-consistent": ("Crash-consistent", "warning"),
@@ -66,7 +60,12 @@ def readiness_html(vm: VMSummary) -> str:
     if vm.findings:
         parts.append("<p>Select a problem below the VM to read what it means and what to do.</p>")
     return "".join(parts)
->>>>>>> main
+
+
+# Filling the findings tree: each slice runs about this long (half a frame at 60 Hz) ...
+FILL_SLICE_SECONDS = 0.008
+# ... but adds at least this many rows, so an ordinary diagnosis (a few hosts) appears in one go.
+FILL_SLICE_MIN_ROWS = 200
 
 
 def finding_html(f: Finding) -> str:
@@ -437,7 +436,7 @@ class DiagnoseWizard(QWidget):
             yield 1
         host_findings: dict[str, list[Finding]] = {}
         for f in flow.host_findings():
-            host_findings.setdefault(f.host, []).append(f)
+            host_findings.setdefault(f.host.lower(), []).append(f)
         hosts: dict[str, QTreeWidgetItem] = {}
         for vm in flow.vm_summaries():
             added = 0
@@ -445,10 +444,9 @@ class DiagnoseWizard(QWidget):
             if host_item is None:
                 host_item = QTreeWidgetItem([vm.host, ""])
                 hosts[vm.host] = host_item
-<<<<<<< HEAD
                 tree.addTopLevelItem(host_item)
                 host_item.setExpanded(True)
-                for f in host_findings.get(vm.host, []):
+                for f in host_findings.get(vm.host.lower(), []):
                     child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)])
                     child.setData(0, role, ("finding", f))
                     child.setForeground(1, brushes.get(f.severity, brushes["info"]))
@@ -456,25 +454,12 @@ class DiagnoseWizard(QWidget):
                     added += 1
             status = "OK" if not vm.findings else SEVERITY_WORDS[min(
                 (f.severity for f in vm.findings), key=lambda s: ("error", "warning", "info").index(s))]
-            vm_item = QTreeWidgetItem(["%s (%s)" % (vm.name, vm.state), status])
-            vm_item.setForeground(1, brushes["ok" if not vm.findings else vm.findings[0].severity])
-=======
-                self.findings_tree.addTopLevelItem(host_item)
-                for f in flow.host_findings():
-                    if f.host.lower() == vm.host.lower():
-                        child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)])
-                        child.setData(0, Qt.ItemDataRole.UserRole, ("finding", f))
-                        child.setForeground(1, severity_colour(f.severity))
-                        host_item.addChild(child)
-            status = "OK" if not vm.findings else SEVERITY_WORDS[min(
-                (f.severity for f in vm.findings), key=lambda s: ("error", "warning", "info").index(s))]
             word, colour = READINESS_WORDS.get(vm.readiness.verdict, ("", "info")) if vm.readiness else ("", "info")
             vm_item = QTreeWidgetItem(["%s (%s)" % (vm.name, vm.state), status, word])
-            vm_item.setData(0, Qt.ItemDataRole.UserRole, ("vm", vm))
-            vm_item.setForeground(1, severity_colour("ok" if not vm.findings else vm.findings[0].severity))
-            vm_item.setForeground(2, severity_colour(colour))
+            vm_item.setData(0, role, ("vm", vm))
+            vm_item.setForeground(1, brushes["ok" if not vm.findings else vm.findings[0].severity])
+            vm_item.setForeground(2, brushes.get(colour, brushes["info"]))
             vm_item.setToolTip(2, "; ".join(vm.readiness.reasons) if vm.readiness else "")
->>>>>>> main
             host_item.addChild(vm_item)
             for f in vm.findings:
                 child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)
@@ -484,7 +469,6 @@ class DiagnoseWizard(QWidget):
                 vm_item.addChild(child)
                 if first is None and f.severity == "error":
                     first = child
-<<<<<<< HEAD
             if vm.findings:
                 vm_item.setExpanded(True)
             yield added + 1 + len(vm.findings)
@@ -494,17 +478,13 @@ class DiagnoseWizard(QWidget):
         self.findings_filling = False
         tree = self.findings_tree
         tree.expandAll()
-        # The status column's few distinct texts, measured once (resizeColumnToContents visits every row).
+        # The short columns' few distinct texts, measured once (resizeColumnToContents visits every row).
+        metrics = tree.fontMetrics()
         statuses = {"OK", "Error", *SEVERITY_WORDS.values()}
         statuses |= {w + "  ·  fix available" for w in SEVERITY_WORDS.values()}
-        tree.setColumnWidth(1, max(tree.fontMetrics().horizontalAdvance(t) for t in statuses) + 24)
-        tree.setColumnWidth(0, max(260, tree.width() - 170))
-=======
-        self.findings_tree.expandAll()
-        self.findings_tree.resizeColumnToContents(1)
-        self.findings_tree.resizeColumnToContents(2)
-        self.findings_tree.setColumnWidth(0, max(260, self.findings_tree.width() - 290))
->>>>>>> main
+        tree.setColumnWidth(1, max(metrics.horizontalAdvance(t) for t in statuses) + 24)
+        tree.setColumnWidth(2, max(metrics.horizontalAdvance(w) for w, _c in READINESS_WORDS.values()) + 24)
+        tree.setColumnWidth(0, max(260, tree.width() - 290))
         if first is not None:
             tree.setCurrentItem(first)
         tree.setFocus()

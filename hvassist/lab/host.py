@@ -13,12 +13,8 @@ from types import GeneratorType
 
 from hvassist.lab.answers import ANSWERS, LabCall, LabPSError
 from hvassist.lab.answers.base import ps_json
-<<<<<<< HEAD
 from hvassist.lab.costs import Costs
-from hvassist.lab.model import Estate, Host
-=======
 from hvassist.lab.model import VM, Estate, Host
->>>>>>> main
 from hvassist.lab.wsman import CommandIO, clixml_error
 from hvassist.remote.scripts import BOOTSTRAP, SEPARATOR, all_scripts, decode_params, parse_header
 
@@ -41,19 +37,13 @@ def _error_record(script_text: str, err: LabPSError) -> str:
 class LabHost:
     """The command handler of one lab host's WinRM endpoint."""
 
-<<<<<<< HEAD
-    def __init__(self, estate: Estate, host: Host, *, costs: Costs | None = None,
+    def __init__(self, estate: Estate, host: Host, guest_vm: VM | None = None, *, costs: Costs | None = None,
                  accept_naive_benchmark_scripts: bool = False) -> None:
         self.estate = estate
         self.host = host
+        self.guest_vm = guest_vm  # this endpoint is the guest OS of that VM, reached over the network
         self.costs = costs or Costs.off()
         self.accept_naive_benchmark_scripts = accept_naive_benchmark_scripts
-=======
-    def __init__(self, estate: Estate, host: Host, guest_vm: VM | None = None) -> None:
-        self.estate = estate
-        self.host = host
-        self.guest_vm = guest_vm  # this endpoint is the guest OS of that VM, reached over the network
->>>>>>> main
         self.powershell_starts = 0
         self.scripts_run: list[str] = []
         self.last_params: dict[str, object] = {}  # what the last script received, as the host decoded it
@@ -102,11 +92,7 @@ class LabHost:
         self.scripts_run.append(name)
         self.last_params = params
         call = LabCall(self.estate, self.host, name, params, io.username, lambda text: io.write(text),
-<<<<<<< HEAD
-                       io.wait_cancelled, self.costs)
-=======
-                       io.wait_cancelled, guest_vm=self.guest_vm)
->>>>>>> main
+                       io.wait_cancelled, guest_vm=self.guest_vm, costs=self.costs)
         try:
             result = answer(call)
             if isinstance(result, GeneratorType | Iterator):

@@ -272,11 +272,8 @@ class Estate:
     clusters: list[Cluster] = field(default_factory=list)
     hosts: list[Host] = field(default_factory=list)
     credentials: Credentials = field(default_factory=Credentials)
-<<<<<<< HEAD
     costs: Costs | None = None  # a [costs] table switches the cost model on (hvassist.lab.costs)
-=======
     guest_credentials: Credentials | None = None  # an account valid inside the guests (for guest checks)
->>>>>>> main
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 

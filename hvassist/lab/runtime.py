@@ -92,28 +92,27 @@ class Lab:
                 self._start_guests(host, users)
         return self
 
-<<<<<<< HEAD
     @property
     def effective_costs(self) -> Costs:
         if self.costs is not None:
             return self.costs
         return self.estate.costs if self.estate.costs is not None else Costs.off()
-=======
+
     def _start_guests(self, host: Host, users: dict[str, str]) -> None:
         """A WinRM listener for each running Windows guest reachable at its FQDN."""
+        costs = self.effective_costs
         for vm in host.vms:
             g = vm.guest
             if vm.state != "Running" or not g.winrm or not g.fqdn or "Windows" not in (g.os_name or ""):
                 continue
-            handler = LabHost(self.estate, host, guest_vm=vm)
+            handler = LabHost(self.estate, host, guest_vm=vm, costs=costs)
             tls = der = None
             if self.ca is not None:
                 cert = self.ca.issue([g.fqdn.lower(), "127.0.0.1", "localhost"])
                 tls, der = cert.ssl_context(), cert.cert_der
             server = WinRMEndpoint(handler, users, auth=self.auth, tls=tls, tls_cert_der=der,
-                                   hooks=ServerHooks(), keep_wire_log=self.keep_wire_log).start()
+                                   hooks=costs.server_hooks(), keep_wire_log=self.keep_wire_log).start()
             self.guests[g.fqdn.lower()] = LabHostEndpoint(g.fqdn, server, handler)
->>>>>>> main
 
     def stop(self) -> None:
         for h in [*self.hosts.values(), *self.guests.values()]:

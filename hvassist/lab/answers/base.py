@@ -37,11 +37,8 @@ class LabCall:
     username: str | None
     write: Callable[[str], None]  # stdout, for streaming scripts
     cancelled: Callable[[float], bool]  # sleep up to n seconds; True when the client hung up
-<<<<<<< HEAD
-    costs: Costs = field(default_factory=Costs.off)  # what the host-side work costs (hvassist.lab.costs)
-=======
     guest_vm: VM | None = None  # set when the endpoint is a guest (WinRM to the VM), not a host
->>>>>>> main
+    costs: Costs = field(default_factory=Costs.off)  # what the host-side work costs (hvassist.lab.costs)
 
     def vm_by_id(self, cmdlet: str = "Get-VM") -> VM:
         wanted = str(self.params.get("VMId", "")).strip("{}").upper()

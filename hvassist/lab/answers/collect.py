@@ -166,15 +166,12 @@ def csv_node_states(cluster: Cluster, csv: CSV) -> list[dict[str, Any]]:
 
 def collect_host(call: LabCall) -> dict[str, Any]:
     estate, host = call.estate, call.host
-<<<<<<< HEAD
-    started = time.monotonic()
-=======
     if host.role != "hyperv" or not host.hyperv_module:
         raise LabPSError("Get-VM", "The term 'Get-VM' is not recognized as the name of a cmdlet, function, script "
                          "file, or operable program. Check the spelling of the name, or if a path was included, "
                          "verify that the path is correct and try again.", "ObjectNotFound",
                          "CommandNotFoundException", "CommandNotFoundException")
->>>>>>> main
+    started = time.monotonic()
     days = int(call.params.get("EventDays") or 7)
     max_events = int(call.params.get("MaxEvents") or 500)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -210,14 +207,9 @@ def collect_host(call: LabCall) -> dict[str, Any]:
             events.append({"log": e.log, "provider": e.provider, "id": e.id, "level": e.level, "time": iso(when),
                            "message": e.message, "properties": list(e.properties)})
     domain = host.domain or (estate.domains[0].name if estate.domains else "WORKGROUP")
-<<<<<<< HEAD
-    doc = {
-        "schema": "collect-host/1",
-=======
     checked = [str(x) for x in (call.params.get("Hotfixes") or [])]
-    return {
+    doc = {
         "schema": "collect-host/2",
->>>>>>> main
         "collected_at": iso(now),
         "host": {"name": host.name.upper(), "domain": domain, "os_caption": host.os_caption,
                  "os_version": host.os_version, "os_build": host.os_build,

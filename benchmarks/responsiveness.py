@@ -156,14 +156,18 @@ def main(argv: list[str] | None = None) -> int:
             window.open_diagnose()  # what the "Diagnose a backup problem" card does
             wizard = state["wizard"] = window.stack.currentWidget()
             heartbeat.phase = "choosing hosts"
-            fill = wizard._fill_findings
+            fill, finish = wizard._fill_findings, wizard._finish_fill
 
-            def fill_labelled() -> None:  # only names the phase for the report
-                heartbeat.phase = "showing the findings"
+            def fill_labelled() -> None:  # these only name the phases for the report
+                heartbeat.phase = "filling the findings tree"
                 fill()
+
+            def finish_labelled(first: Any) -> None:
+                finish(first)
                 heartbeat.phase = "findings shown"
 
             wizard._fill_findings = fill_labelled
+            wizard._finish_fill = finish_labelled
             QTimer.singleShot(CLICK_AFTER_MS, click_check_hosts)
 
         def click_check_hosts() -> None:

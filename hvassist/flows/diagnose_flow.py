@@ -145,9 +145,15 @@ class DiagnoseFlow:
         for h in self.diagnosis.hosts:
             if h.snapshot is None:
                 continue
+            findings: dict[str | None, list[Finding]] = {}  # grouped once: a host may have hundreds of VMs
+            for f in h.findings:
+                findings.setdefault(f.vm_id, []).append(f)
+            pending: dict[str | None, list[PendingCheck]] = {}
+            for p in h.pending:
+                pending.setdefault(p.vm_id, []).append(p)
             for vm in h.snapshot.vms:
-                out.append(VMSummary(h.host, vm.name, vm.state, [f for f in h.findings if f.vm_id == vm.id],
-                                     h.readiness.get(vm.id), [p for p in h.pending if p.vm_id == vm.id]))
+                out.append(VMSummary(h.host, vm.name, vm.state, findings.get(vm.id, []), h.readiness.get(vm.id),
+                                     pending.get(vm.id, [])))
         return out
 
     def host_findings(self) -> list[Finding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import html
 import time
 from collections.abc import Generator, Iterator
@@ -377,6 +378,10 @@ class DiagnoseWizard(QWidget):
             self.flow.step = Step.CHOOSE
             self._show_step()
             return
+        # The results live until the next diagnosis: take them out of the garbage collector's full passes,
+        # which would otherwise walk all of them (tens of ms with a thousand VMs) while the tree fills.
+        gc.collect(0)
+        gc.freeze()
         self.flow.advance()
         self._enter(self.flow.step)
 

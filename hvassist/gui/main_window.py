@@ -282,24 +282,35 @@ def _warm_up_in_background(saved_hosts: int) -> None:
     import threading
 
     def work() -> None:
-        from hvassist.services.warmup import warm_up
-
-        warm_up()
-        from hvassist.services import diagnosis_process
-
-        if saved_hosts >= diagnosis_process.PROCESS_MIN_HOSTS:
-            diagnosis_process.prepare()
-        try:
-            import hvassist.gui.diagnose_wizard  # noqa: F401 - defines classes only; no widget is made here
-        except Exception:  # noqa: S110 - the real import on click reports any problem
-            pass
         import gc
 
-        # Everything loaded so far lives as long as the app: take it out of the garbage collector's full
-        # passes, which otherwise walk all of it (~0.1 s, the whole GUI waiting) while results arrive.
-        gc.freeze()
+        # Loading a second's worth of modules would set off the garbage collector's full passes, each
+        # walking every object (~0.1 s, the whole GUI waiting): collect nothing meanwhile, then take all
+        # of it, which lives as long as the app, out of future passes (gc.freeze).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            _warm_up_modules(saved_hosts)
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
 
     threading.Thread(target=work, name="hvassist-warm-up", daemon=True).start()
+
+
+def _warm_up_modules(saved_hosts: int) -> None:
+    from hvassist.services.warmup import warm_up
+
+    warm_up()
+    from hvassist.services import diagnosis_process
+
+    if saved_hosts >= diagnosis_process.PROCESS_MIN_HOSTS:
+        diagnosis_process.prepare()
+    try:
+        import hvassist.gui.diagnose_wizard  # noqa: F401 - defines classes only; no widget is made here
+    except Exception:  # noqa: S110 - the real import on click reports any problem
+        pass
 
 
 def separator() -> QFrame:

@@ -263,3 +263,18 @@ def test_warm_up_loads_the_diagnosis_stack():
         "print(all(m in sys.modules for m in ('hvassist.services.diagnosis', 'winrm', 'hvassist.kb',\n"
         "                                     'cryptography.hazmat.backends.openssl')))\n")
     assert out.strip().endswith("True")
+
+
+def test_a_helper_that_dies_leaves_the_diagnosis_to_threads(seed_lab, monkeypatch):
+    from hvassist.services import diagnosis_process
+
+    monkeypatch.setattr(diagnosis_process, "helper_command", lambda: [sys.executable, "-c", "pass"])
+    monkeypatch.setattr(diagnosis_process, "_disabled", False)
+    diagnosis_process.shutdown()
+    targets = [HostTarget(seed_lab.endpoint(h), seed_lab.username, seed_lab.password) for h in seed_lab.host_names()]
+    try:
+        result = diagnosis_process.diagnose_hosts_isolated(targets, min_hosts=1)
+        assert all(h.ok for h in result.hosts), "diagnosed here instead"
+        assert diagnosis_process.prepare() is None, "and the helper is not started again this session"
+    finally:
+        diagnosis_process.shutdown()

@@ -37,6 +37,7 @@ HELPER_FLAG = "--diagnosis-helper"
 
 _helper: _Helper | None = None
 _helper_lock = threading.Lock()
+_disabled = False  # the helper failed once in this session
 
 
 def diagnose_hosts_isolated(targets: list[HostTarget], *, cancel: CancelToken | None = None,
@@ -50,8 +51,10 @@ def diagnose_hosts_isolated(targets: list[HostTarget], *, cancel: CancelToken | 
             try:
                 return helper.diagnose(targets, cancel, timeouts, progress)
             except HelperGone as e:
-                log.warning("the diagnosis helper process stopped (%s); diagnosing here instead", e)
+                log.warning("the diagnosis helper process stopped (%s); diagnosing here from now on", e)
                 shutdown()
+                global _disabled
+                _disabled = True  # do not pay for starting it again and again
     return diagnose_hosts(targets, cancel=cancel, timeouts=timeouts, progress=progress)
 
 
@@ -69,6 +72,8 @@ def prepare() -> _Helper | None:
     """Start the helper process unless it runs (idempotent; None if it cannot start)."""
     global _helper
     with _helper_lock:
+        if _disabled:
+            return None
         if _helper is not None and _helper.alive:
             return _helper
         try:
@@ -196,11 +201,14 @@ def _lost(target: HostTarget, cancel: CancelToken) -> HostOutcome:
 
 def serve() -> int:
     """The helper process: run diagnoses as the parent asks; send progress and each host's outcome."""
-    # The protocol owns the original stdout; anything else printing goes to stderr instead.
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    if sys.stderr is not None:
-        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    inp = sys.stdin.buffer
+    # The protocol owns file descriptors 0 and 1 (the pipes; a windowed build may have no sys.stdout
+    # object, but has them); anything else printing goes to stderr, or nowhere.
+    out = os.fdopen(os.dup(1), "wb")
+    inp = os.fdopen(os.dup(0), "rb")
+    try:
+        os.dup2(2, 1)
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     from hvassist.logsetup import install_redaction
 
     install_redaction()

@@ -66,7 +66,7 @@ def readiness_html(vm: VMSummary) -> str:
 # Filling the findings tree: each slice runs about this long (half a frame at 60 Hz) ...
 FILL_SLICE_SECONDS = 0.008
 # ... but adds at least this many rows, so an ordinary diagnosis (a few hosts) appears in one go.
-FILL_SLICE_MIN_ROWS = 200
+FILL_SLICE_MIN_ROWS = 60
 
 
 def finding_html(f: Finding) -> str:

@@ -3,8 +3,9 @@
 Each run starts a fresh Python process (``benchmarks/_startup_child.py``): ``bare`` shows an empty
 QMainWindow; ``app`` starts hvassist through its real entry point (``hvassist.cli.main`` with no
 command) with a profile holding saved connections. The clock runs from just before the process is
-spawned to the first turn of the event loop with the window shown. The two kinds alternate so that
-machine noise hits both alike; the medians and their ratio are reported.
+spawned to (1) the first turn of the event loop with the window shown, and (2) the main window's
+first painted frame. The two kinds alternate so that machine noise hits both alike; the medians and
+their ratios are reported.
 
     uv run python benchmarks/startup.py [--runs 11] [--connections 16]
 
@@ -41,8 +42,8 @@ def make_profile(home: Path, connections: int) -> None:
                                              encoding="utf-8")
 
 
-def start_once(kind: str, home: Path) -> tuple[float, float]:
-    """(seconds to the window shown, CPU seconds the whole child process used)."""
+def start_once(kind: str, home: Path) -> tuple[float, float, float]:
+    """(seconds to the window shown, to its first frame, CPU seconds the whole child process used)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HVASSIST_HOME=str(home))
     # An installed app has its bytecode compiled (pip, installers, PyInstaller do it); let the warm-up
     # runs write it rather than compile every module from source on every start.
@@ -52,12 +53,13 @@ def start_once(kind: str, home: Path) -> tuple[float, float]:
     started = time.monotonic()
     proc = subprocess.run([sys.executable, str(HERE / "_startup_child.py"), kind], env=env, capture_output=True,
                           text=True, timeout=60)
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("shown ")), None)
-    if proc.returncode != 0 or line is None:
+    times = {ln.split()[0]: float(ln.split()[1]) for ln in proc.stdout.splitlines()
+             if ln.startswith(("shown ", "frame "))}
+    if proc.returncode != 0 or set(times) != {"shown", "frame"}:
         raise RuntimeError("the %s start failed (exit %s): %s" % (kind, proc.returncode, proc.stderr[-2000:]))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return float(line.split()[1]) - started, cpu
+    return times["shown"] - started, times["frame"] - started, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,10 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     print("Start-up benchmark: %d runs each, alternating; machine: %d CPUs, load average %.1f"
           % (args.runs, os.cpu_count() or 0, os.getloadavg()[0]))
-    bare: list[float] = []
-    app: list[float] = []
-    bare_cpu: list[float] = []
-    app_cpu: list[float] = []
+    runs: dict[str, dict[str, list[float]]] = {k: {"shown": [], "frame": [], "cpu": []} for k in ("bare", "app")}
     with tempfile.TemporaryDirectory(prefix="hvassist-startup-") as tmp:
         home = Path(tmp)
         make_profile(home, args.connections)
@@ -78,28 +77,36 @@ def main(argv: list[str] | None = None) -> int:
             start_once("bare", home)
             start_once("app", home)
         for i in range(args.runs):
-            for kind, walls, cpus in (("bare", bare, bare_cpu), ("app", app, app_cpu)):
-                wall, cpu = start_once(kind, home)
-                walls.append(wall)
-                cpus.append(cpu)
-            print("  run %d: bare PySide6 window %.3f s, hvassist %.3f s" % (i + 1, bare[-1], app[-1]), flush=True)
-    b, a = statistics.median(bare), statistics.median(app)
-    ratio = a / b
-    cpu_ratio = statistics.median(app_cpu) / statistics.median(bare_cpu)
+            for kind in ("bare", "app"):
+                shown, frame, cpu = start_once(kind, home)
+                runs[kind]["shown"].append(shown)
+                runs[kind]["frame"].append(frame)
+                runs[kind]["cpu"].append(cpu)
+            print("  run %d: bare PySide6 window %.3f s (first frame %.3f s), hvassist %.3f s (first frame %.3f s)"
+                  % (i + 1, runs["bare"]["shown"][-1], runs["bare"]["frame"][-1], runs["app"]["shown"][-1],
+                     runs["app"]["frame"][-1]), flush=True)
+    med = {k: {m: statistics.median(v) for m, v in r.items()} for k, r in runs.items()}
+    ratio = med["app"]["shown"] / med["bare"]["shown"]
+    ratio_frame = med["app"]["frame"] / med["bare"]["frame"]
+    cpu_ratio = med["app"]["cpu"] / med["bare"]["cpu"]
     print()
-    print("Bare PySide6 window (median):  %.3f s   (fastest %.3f s)" % (b, min(bare)))
-    print("hvassist main window (median): %.3f s   (fastest %.3f s)" % (a, min(app)))
-    print("Ratio of medians:              %.2f    target ≤ %.1f  %s" % (ratio, TARGET_RATIO,
-                                                                        verdict(ratio, TARGET_RATIO)))
-    print("Ratio of fastest runs:         %.2f" % (min(app) / min(bare)))
-    print("Ratio of CPU time per process: %.2f    (median; less sensitive to other work on the machine)"
-          % cpu_ratio)
+    print("                         window shown   first frame   (medians of %d runs)" % args.runs)
+    print("Bare PySide6 window:         %.3f s       %.3f s" % (med["bare"]["shown"], med["bare"]["frame"]))
+    print("hvassist main window:        %.3f s       %.3f s" % (med["app"]["shown"], med["app"]["frame"]))
+    print("Ratio:                        %.2f          %.2f       target ≤ %.1f: shown %s, first frame %s"
+          % (ratio, ratio_frame, TARGET_RATIO, verdict(ratio, TARGET_RATIO), verdict(ratio_frame, TARGET_RATIO)))
+    print("Ratio of CPU time per process: %.2f  (median; less sensitive to other work on the machine)" % cpu_ratio)
+    bare, app = runs["bare"]["shown"], runs["app"]["shown"]
     print_json_line({"benchmark": "startup", "runs": args.runs, "connections": args.connections,
-                     "bare_s": round(b, 3), "hvassist_s": round(a, 3), "ratio": round(ratio, 3),
-                     "ratio_fastest": round(min(app) / min(bare), 3), "ratio_cpu": round(cpu_ratio, 3),
+                     "bare_s": round(med["bare"]["shown"], 3), "hvassist_s": round(med["app"]["shown"], 3),
+                     "ratio": round(ratio, 3),
+                     "bare_first_frame_s": round(med["bare"]["frame"], 3),
+                     "hvassist_first_frame_s": round(med["app"]["frame"], 3),
+                     "ratio_first_frame": round(ratio_frame, 3), "ratio_cpu": round(cpu_ratio, 3),
                      "bare_runs_s": [round(x, 3) for x in bare], "hvassist_runs_s": [round(x, 3) for x in app],
                      "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
-                     "targets_met": {"ratio": ratio <= TARGET_RATIO}})
+                     "targets_met": {"ratio_shown": ratio <= TARGET_RATIO,
+                                     "ratio_first_frame": ratio_frame <= TARGET_RATIO}})
     return 0
 
 

@@ -34,6 +34,7 @@ def test_estate_benchmark_runs():
 def test_startup_benchmark_runs():
     figures = run_benchmark("startup.py", "--runs", "1", "--connections", "2")
     assert figures["benchmark"] == "startup" and figures["bare_s"] > 0 and figures["hvassist_s"] > 0
+    assert figures["hvassist_first_frame_s"] > 0 and "ratio_first_frame" in figures
     assert "ratio" in figures and "targets_met" in figures
 
 

@@ -50,9 +50,10 @@ def _describe(backend: KeyringBackend) -> str:
 class CredentialStore:
     """Passwords by key (e.g. a connection or group id). Thread-safe.
 
-    The keyring is opened on first use, not when the store is made: finding the backend imports
-    and probes every keyring backend (D-Bus, ...), which would otherwise delay the app's start.
-    ``resolve_backend()`` does it ahead of time (the GUI calls it in the background after start).
+    The keyring is opened on first use (any property or call below), not when the store is made:
+    finding the backend imports and probes every keyring backend (D-Bus, ...), which would delay the
+    app's start. The GUI opens it on a background thread right after its window is shown
+    (``resolve_backend()``), so a locked keyring is still known before any password is typed.
     """
 
     def __init__(self, *, memory_only: bool = False, backend: KeyringBackend | None = None) -> None:
@@ -76,14 +77,20 @@ class CredentialStore:
             except Exception as e:  # a broken keyring configuration
                 self._reason = "the keyring could not be opened (%s)" % type(e).__name__
                 return
-            if _usable(candidate):
-                self._backend = candidate
-            else:
+            if not _usable(candidate):
                 self._reason = "no secure keyring is available on this computer"
+                return
+            self._backend = candidate
+            try:
+                # A locked keyring asks to be unlocked here (the desktop shows its prompt); refused or
+                # unavailable, we know at once and can say so before any password is typed.
+                candidate.get_password(SERVICE, "probe")
+            except Exception as e:  # KeyringError, or a D-Bus error the backend does not wrap
+                self._fall_back(e)
 
     @property
     def resolved(self) -> bool:
-        """True once the keyring question is settled (no call below will block on probing backends)."""
+        """True once the keyring question is settled (no call will block on probing backends)."""
         return self._resolved
 
     @property
@@ -91,10 +98,23 @@ class CredentialStore:
         self.resolve_backend()
         return self._reason
 
+    @reason.setter
+    def reason(self, text: str) -> None:
+        self._reason = text
+
     @property
     def persistent(self) -> bool:
         self.resolve_backend()
         return self._backend is not None
+
+    @property
+    def backend_name(self) -> str:
+        """Short form for a status line: where passwords are kept right now."""
+        self.resolve_backend()
+        if self._backend is not None:
+            text = _describe(self._backend)
+            return text[4:] if text.startswith("the ") else text
+        return "memory only (this session)"
 
     @property
     def backend_description(self) -> str:
@@ -105,8 +125,6 @@ class CredentialStore:
                 "time." % self._reason)
 
     def set_password(self, key: str, password: str) -> None:
-        import keyring.errors
-
         register_secret(password)
         self.resolve_backend()
         with self._lock:
@@ -115,8 +133,8 @@ class CredentialStore:
                     self._backend.set_password(SERVICE, key, password)
                     self._memory.pop(key, None)
                     return
-                except keyring.errors.KeyringError as e:
-                    self._fall_back("saving failed: %s" % type(e).__name__)
+                except Exception as e:  # locked, or the keyring went away
+                    self._fall_back(e)
             self._memory[key] = password
 
     def get_password(self, key: str) -> str | None:
@@ -126,12 +144,10 @@ class CredentialStore:
             self.resolve_backend()
             if self._backend is None:
                 return None
-            import keyring.errors
-
             try:
                 value = self._backend.get_password(SERVICE, key)
-            except keyring.errors.KeyringError as e:
-                self._fall_back("reading failed: %s" % type(e).__name__)
+            except Exception as e:  # locked, or the keyring went away
+                self._fall_back(e)
                 return None
         if value:
             register_secret(value)
@@ -152,7 +168,14 @@ class CredentialStore:
             except keyring.errors.KeyringError as e:
                 log.warning("could not delete a keyring entry: %s", type(e).__name__)
 
-    def _fall_back(self, why: str) -> None:
-        log.warning("keyring unusable (%s); keeping passwords in memory for this session", why)
+    def _fall_back(self, error: BaseException) -> None:
+        import keyring.errors
+
+        log.warning("keyring unusable (%s); keeping passwords in memory for this session", type(error).__name__)
         self._backend = None
-        self._reason = "the keyring is locked or unavailable (%s)" % why
+        if isinstance(error, keyring.errors.KeyringLocked):
+            self._reason = "the keyring is locked and was not unlocked"
+        elif isinstance(error, keyring.errors.InitError):
+            self._reason = "the keyring could not be opened or created"
+        else:
+            self._reason = "the keyring could not be used (%s)" % type(error).__name__

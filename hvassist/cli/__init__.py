@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "hvassist.cli.triage_cmd",
     "hvassist.cli.stages_cmd",
     "hvassist.cli.report_cmd",
+    "hvassist.cli.analyze_cmd",
+    "hvassist.cli.doctor_cmd",
 ]
 
 

@@ -73,25 +73,26 @@ def run_backup(args: argparse.Namespace) -> int:
 
     try:
         lab = start_lab(args.scenario)
-    except ScenarioError as e:
-        print("Cannot load the scenario: %s" % e)
+    except ScenarioError as err:
+        print(f"Cannot load the scenario: {err}")
         return 2
-    try:
-        def progress(stage: str, text: str) -> None:
-            print(json.dumps({"stage": stage, "text": text}) if args.json else "%-18s %s" % (stage, text), flush=True)
 
+    def progress(stage: str, text: str) -> None:
+        print(json.dumps({"stage": stage, "text": text}) if args.json else f"{stage:<18} {text}", flush=True)
+
+    try:
         try:
             job = LabBackupJob(lab.estate, args.vm, on_progress=progress,
                                step_seconds=DEFAULT_STEP_SECONDS if args.step is None else args.step)
         except KeyError:
-            print("The scenario %r has no VM named %r." % (lab.estate.name, args.vm))
+            print(f"The scenario {lab.estate.name!r} has no VM named {args.vm!r}.")
             return 2
         outcome = job.run()
-        if args.json:
-            print(json.dumps(dataclasses.asdict(outcome)))
-        else:
-            print("Backup of %s on %s: %s%s" % (args.vm, job.host.name, outcome.result,
-                                                " (%s)" % outcome.cause if outcome.cause else ""))
     finally:
         lab.stop()
+    if args.json:
+        print(json.dumps(dataclasses.asdict(outcome)))
+    else:
+        cause = f" ({outcome.cause})" if outcome.cause else ""
+        print(f"Backup of {args.vm} on {job.host.name}: {outcome.result}{cause}")
     return 0 if outcome.result == "completed" else 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -16,104 +16,14 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from hvassist import __version__
 from hvassist.appcontext import AppContext
+from hvassist.gui.connections_panel import ConnectionsPanel
 from hvassist.gui.style import heading
-
-
-class ConnectionsPanel(QWidget):
-    """Customers/sites → hosts, and where the passwords are kept."""
-
-    add_requested = Signal()
-    keyring_checked = Signal(str)
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 4, 8)
-        title = QLabel("<b>Connections</b>")
-        layout.addWidget(title)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.tree.setAccessibleName("Saved connections")
-        self.tree.setAccessibleDescription("Customers and sites, with their Hyper-V hosts")
-        title.setBuddy(self.tree)
-        layout.addWidget(self.tree, 1)
-        add = QPushButton("&Add connection…")
-        add.setAccessibleName("Add connection")
-        add.clicked.connect(self.add_requested.emit)
-        layout.addWidget(add)
-        self.keyring_label = QLabel()
-        self.keyring_label.setWordWrap(True)
-        self.keyring_label.setAccessibleName("Where passwords are kept")
-        small = self.keyring_label.font()
-        small.setPointSizeF(small.pointSizeF() * 0.9)
-        self.keyring_label.setFont(small)
-        layout.addWidget(self.keyring_label)
-        self.keyring_checked.connect(self.keyring_label.setText)
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.tree.clear()
-        store = self.ctx.connections
-        items: dict[str | None, QTreeWidgetItem] = {}
-        pending = list(store.groups)
-        for _ in range(len(pending) + 1):  # parents before children, whatever the file order
-            for g in list(pending):
-                if g.parent is None or g.parent in items:
-                    parent = items.get(g.parent)
-                    label = g.name + ("  (credentials: %s)" % g.username if g.username else "")
-                    item = QTreeWidgetItem([label])
-                    (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
-                    items[g.id] = item
-                    pending.remove(g)
-        for c in store.connections:
-            _user, source = store.credential_source(c)  # no keyring access here: it may not be open yet
-            how = "own credentials" if source == "own" else (
-                "inherits from %s" % source if source else "no credentials")
-            item = QTreeWidgetItem(["%s  —  %s" % (c.name, how)])
-            item.setData(0, Qt.ItemDataRole.UserRole, c.id)
-            item.setToolTip(0, "%s://%s:%d, %s" % (c.transport, c.address or c.name,
-                                                   c.endpoint().effective_port, c.auth.upper()))
-            parent = items.get(c.group)
-            (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
-        self.tree.expandAll()
-        if self.ctx.demo:
-            self.keyring_label.setText("Demo: a throwaway profile against the built-in lab. Nothing is saved, and "
-                                       "your own connections and keyring are not touched.")
-        elif self.ctx.credentials.resolved:
-            self.keyring_label.setText(self.ctx.credentials.backend_description)
-        else:
-            # Probing the keyring backends takes a moment: do it off the GUI thread, once the window is up.
-            self.keyring_label.setText("Checking where passwords are kept…")
-            timer = QTimer(self)  # a child: never fires for a panel already gone
-            timer.setSingleShot(True)
-            timer.timeout.connect(self._probe_keyring)
-            timer.start(100)
-
-    def _probe_keyring(self) -> None:
-        import threading
-
-        credentials = self.ctx.credentials
-
-        def work() -> None:
-            try:
-                text = credentials.backend_description
-            except Exception:  # noqa: BLE001
-                text = "The keyring could not be checked; passwords are kept in memory for now."
-            try:
-                self.keyring_checked.emit(text)  # queued to the GUI thread
-            except RuntimeError:  # the panel was closed meanwhile
-                pass
-
-        threading.Thread(target=work, name="hvassist-keyring-probe", daemon=True).start()
 
 
 class CardButton(QPushButton):
@@ -194,23 +104,32 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
         splitter.setCollapsible(0, False)
-        self.connections.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 22)
-        splitter.setSizes([320, 860])
+        self.connections.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 24)
+        splitter.setSizes([440, 740])
         self.setCentralWidget(splitter)
         self._build_menu()
+        self.statusBar().showMessage("hvassist %s%s" % (__version__, "  ·  demo lab running" if ctx.lab else ""))
+        QTimer.singleShot(0, self.connections.start_cluster_refresh)  # keep the clusters' node lists fresh
         warm_up_timer = QTimer(self)  # a child: never fires for a window already gone
         warm_up_timer.setSingleShot(True)
         hosts = sum(1 for c in ctx.connections.connections if c.kind == "host")
         warm_up_timer.timeout.connect(lambda: _warm_up_in_background(hosts))
         warm_up_timer.start(500)
-        self.statusBar().showMessage("hvassist %s%s" % (__version__, "  ·  demo lab running" if ctx.lab else ""))
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        add = QAction("&Add connection…", self)
-        add.setShortcut(QKeySequence("Ctrl+N"))
-        add.triggered.connect(self.add_connection)
-        file_menu.addAction(add)
+        panel = self.connections
+        for a in (panel.act_add_host, panel.act_add_cluster, panel.act_add_group, panel.act_test):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # from anywhere in the window
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(panel.act_import)
+        file_menu.addAction(panel.act_export)
+        file_menu.addSeparator()
+        open_files = QAction("&Open collected data…", self)
+        open_files.setShortcut(QKeySequence.StandardKey.Open)
+        open_files.triggered.connect(self.open_collected_data)
+        file_menu.addAction(open_files)
         home = QAction("&Home", self)
         home.setShortcut(QKeySequence("Ctrl+H"))
         home.triggered.connect(self.show_home)
@@ -246,28 +165,45 @@ class MainWindow(QMainWindow):
         wizard.setFocus()
 
     def open_explainer(self) -> None:
-        from hvassist.gui.explainer.page import BackupExplainerPage
+        from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
 
-        page = BackupExplainerPage()
+        page = ExplainerWithFollow(self.ctx)
+        page.page.causeActivated.connect(lambda _cause: self.open_diagnose())
         self.show_page(page)
-        page.setFocus()
+        page.page.setFocus()
+
+    def open_collected_data(self, files: list[str] | None = None) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from hvassist.gui.offline_page import OfflineResultsPage
+        from hvassist.gui.worker import run_in_background
+        from hvassist.services.offline import analyze_files
+
+        if not files:
+            files, _ = QFileDialog.getOpenFileNames(
+                self, "Open collected data", "", "Collected data (*.json *.evtx *.xml);;All files (*)")
+        if not files:
+            return
+        page = OfflineResultsPage(files)
+        page.closed.connect(self.show_home)
+        self.show_page(page)
+        self._offline_task = run_in_background(lambda cancel, report: analyze_files(files), page.show_result,
+                                               page.show_error)
 
     def open_triage(self) -> None:
         from hvassist.gui.triage_page import TriagePage
 
         page = TriagePage()
         page.closed.connect(self.show_home)
+        page.check_on_host.connect(lambda _cause: self.open_diagnose())
         self.show_page(page)
         page.input.setFocus()
 
     def add_connection(self) -> None:
-        from hvassist.gui.connection_dialog import ConnectionDialog
-
-        dialog = ConnectionDialog(self.ctx, self)
-        if dialog.exec():
-            self.connections.refresh()
+        self.connections.add_host()
 
     def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        self.connections.cancel_work()
         current = self.stack.currentWidget()
         cancel = getattr(current, "cancel_work", None)
         if callable(cancel):

@@ -69,6 +69,7 @@ def read_pasted_file(path: str) -> str:
 
 class TriagePage(QWidget):
     closed = Signal()
+    check_on_host = Signal(str)  # cause id: run the diagnosis to confirm it on a host
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +116,11 @@ class TriagePage(QWidget):
         self.analyse_button.clicked.connect(self.analyse)
         row.addWidget(close)
         row.addStretch(1)
+        self.check_button = QPushButton("Check this on a &host…")
+        self.check_button.setAccessibleName("Check the selected cause on a host")
+        self.check_button.setEnabled(False)
+        self.check_button.clicked.connect(self._check)
+        row.addWidget(self.check_button)
         row.addWidget(clear)
         row.addWidget(self.analyse_button)
         v.addLayout(row)
@@ -158,7 +164,13 @@ class TriagePage(QWidget):
         self.causes.setCurrentRow(0)
         self.causes.setFocus()
 
+    def _check(self) -> None:
+        item = self.causes.currentItem()
+        if item is not None:
+            self.check_on_host.emit(item.data(Qt.ItemDataRole.UserRole).id)
+
     def _show_cause(self, item: QListWidgetItem | None, _prev: Any = None) -> None:
+        self.check_button.setEnabled(item is not None)
         if item is None:
             return
         c: RankedCause = item.data(Qt.ItemDataRole.UserRole)

@@ -34,12 +34,11 @@ from hvassist.lab.model import (
     csv_root,
     iso,
 )
+from hvassist.stages.events import VMMS_ADMIN, VMMS_PROVIDER
 from hvassist.stages.model import flow_for_host
 
 DEFAULT_STEP_SECONDS = 0.25  # pause after each visible change; a 2012 R2 job has about 14 of them
 
-VMMS_ADMIN = "Microsoft-Windows-Hyper-V-VMMS-Admin"
-VMMS_PROVIDER = "Microsoft-Windows-Hyper-V-VMMS"
 SOFTWARE_PROVIDER_ID = "{b5946137-7b9f-4925-af80-51abd60b20d5}"
 
 # Progress callback: (stage id, what happened in plain words)

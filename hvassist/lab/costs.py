@@ -79,16 +79,25 @@ class Costs:
         """The WinRM endpoint's hooks that charge these costs."""
         from hvassist.lab.wsman import ServerHooks
 
+        return self.apply_to(ServerHooks())
+
+    def apply_to(self, hooks: ServerHooks) -> ServerHooks:
+        """``hooks`` (e.g. a host's fault injection) with these costs added; unchanged when costs are off."""
+        if not self.enabled:
+            return hooks
         start = self.powershell_start_seconds
+        earlier = hooks.on_command_start
 
         def powershell_start(io: CommandIO) -> None:
+            if earlier is not None:
+                earlier(io)
             # Only a PowerShell command line starts powershell.exe; cmd.exe builtins cost nothing here.
             # WinRS creates the process on the Command request, so its start-up overlaps the stdin Sends.
             if start > 0 and io.encoded_script is not None:
                 io.wait_cancelled(max(0.0, start - io.age))
 
-        return ServerHooks(on_command_start=powershell_start if start > 0 else None,
-                           bytes_per_second=self.bytes_per_second, round_trip_seconds=self.round_trip_seconds)
+        return replace(hooks, on_command_start=powershell_start if start > 0 else earlier,
+                       bytes_per_second=self.bytes_per_second, round_trip_seconds=self.round_trip_seconds)
 
     def to_json(self) -> dict[str, float]:
         return {"round_trip_ms": self.round_trip_ms, "powershell_start_ms": self.powershell_start_ms,

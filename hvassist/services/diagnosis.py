@@ -346,6 +346,16 @@ def probe_file_server(server: str, target: HostTarget, cancel: CancelToken,
 
 
 # -- one host ------------------------------------------------------------------------------------
+def evaluate(outcome: HostOutcome, snapshot: HostSnapshot) -> HostOutcome:
+    """Rules, pending guest checks and readiness for one snapshot (live or from a collector file)."""
+    outcome.snapshot = snapshot
+    with _ANALYSIS_LOCK:
+        outcome.findings = run_rules(snapshot)
+        outcome.pending = pending_checks(snapshot, outcome.findings)
+        outcome.readiness = host_readiness(snapshot, outcome.findings, outcome.pending)
+    return outcome
+
+
 def diagnose_host(target: HostTarget, *, cancel: CancelToken | None = None, timeouts: Timeouts | None = None,
                   progress: ProgressCallback | None = None, file_servers: FileServerCache | None = None,
                   label: str | None = None) -> HostOutcome:
@@ -394,12 +404,7 @@ def diagnose_host(target: HostTarget, *, cancel: CancelToken | None = None, time
             say("Checking file server %s" % server)
             cache = file_servers or FileServerCache()
             checks[server] = cache.check(server, target, cancel, timeouts)
-        snapshot = snapshot.with_guests(guests).with_file_servers(checks)
-        outcome.snapshot = snapshot
-        with _ANALYSIS_LOCK:
-            outcome.findings = run_rules(snapshot)
-            outcome.pending = pending_checks(snapshot, outcome.findings)
-            outcome.readiness = host_readiness(snapshot, outcome.findings, outcome.pending)
+        evaluate(outcome, snapshot.with_guests(guests).with_file_servers(checks))
         say("Done: %d finding(s)" % len(outcome.findings))
     except RemoteError as e:
         outcome.error = e

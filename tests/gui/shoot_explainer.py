@@ -55,13 +55,33 @@ def main(argv: list[str] | None = None) -> int:
         page.set_variant(provider, proxy)
         page.show()
         if args.failed:
-            page.show_timeline([
-                {"stage": "gather-metadata", "time": "2026-11-24T14:52:58Z", "evidence": [], "inferred": True},
-                {"stage": "prepare-backup", "time": "2026-11-24T14:52:58Z", "evidence": [], "inferred": True},
-                {"stage": "prepare-snapshot", "time": "2026-11-24T14:52:58Z", "evidence": [
-                    "Hyper-V could not back up the running VM: it has no SCSI controller (event 10103)"]},
-                {"result": "failed", "stage": "prepare-snapshot", "cause": "no-scsi-controller"}],
-                vm="VM001", host="HV01")
+            page.show_timeline(
+                [
+                    {
+                        "stage": "gather-metadata",
+                        "time": "2026-11-24T14:52:58Z",
+                        "evidence": [],
+                        "inferred": True,
+                    },
+                    {
+                        "stage": "prepare-backup",
+                        "time": "2026-11-24T14:52:58Z",
+                        "evidence": [],
+                        "inferred": True,
+                    },
+                    {
+                        "stage": "prepare-snapshot",
+                        "time": "2026-11-24T14:52:58Z",
+                        "evidence": [
+                            "Hyper-V could not back up the running VM: "
+                            "it has no SCSI controller (event 10103)"
+                        ],
+                    },
+                    {"result": "failed", "stage": "prepare-snapshot", "cause": "no-scsi-controller"},
+                ],
+                vm="VM001",
+                host="HV01",
+            )
         for flow in flows():
             if args.flow and flow.id != args.flow:
                 continue
@@ -72,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 page.show_stage(stage.id, progress=args.progress)
                 app.processEvents()
-                name = "%s-%02d-%s-%s%s%s.png" % (flow.id, stage.number, stage.id, theme,
-                                                  "" if args.scale == "1" else "-x" + args.scale, args.suffix)
+                scale = "" if args.scale == "1" else "-x" + args.scale
+                name = f"{flow.id}-{stage.number:02d}-{stage.id}-{theme}{scale}{args.suffix}.png"
                 page.grab().save(str(out / name))
                 written.append(name)
         page.close()
@@ -86,11 +106,24 @@ def main(argv: list[str] | None = None) -> int:
 def _dark_palette(QColor, QPalette):  # noqa: N803 - Qt classes passed in
     p = QPalette()
     R = QPalette.ColorRole
-    for r, c in ((R.Window, "#2b2b2b"), (R.WindowText, "#e6e6e6"), (R.Base, "#1e1e1e"),
-                 (R.AlternateBase, "#2f2f2f"), (R.Text, "#e6e6e6"), (R.Button, "#353535"),
-                 (R.ButtonText, "#e6e6e6"), (R.Highlight, "#3d8ee8"), (R.HighlightedText, "#ffffff"),
-                 (R.Mid, "#555555"), (R.Dark, "#202020"), (R.Light, "#505050"), (R.ToolTipBase, "#3a3a3a"),
-                 (R.ToolTipText, "#e6e6e6"), (R.PlaceholderText, "#9a9a9a"), (R.Link, "#7ab7ff")):
+    for r, c in (
+        (R.Window, "#2b2b2b"),
+        (R.WindowText, "#e6e6e6"),
+        (R.Base, "#1e1e1e"),
+        (R.AlternateBase, "#2f2f2f"),
+        (R.Text, "#e6e6e6"),
+        (R.Button, "#353535"),
+        (R.ButtonText, "#e6e6e6"),
+        (R.Highlight, "#3d8ee8"),
+        (R.HighlightedText, "#ffffff"),
+        (R.Mid, "#555555"),
+        (R.Dark, "#202020"),
+        (R.Light, "#505050"),
+        (R.ToolTipBase, "#3a3a3a"),
+        (R.ToolTipText, "#e6e6e6"),
+        (R.PlaceholderText, "#9a9a9a"),
+        (R.Link, "#7ab7ff"),
+    ):
         p.setColor(r, QColor(c))
     p.setColor(QPalette.ColorGroup.Disabled, R.ButtonText, QColor("#7a7a7a"))
     p.setColor(QPalette.ColorGroup.Disabled, R.Text, QColor("#7a7a7a"))

@@ -77,3 +77,24 @@ def test_refilling_replaces_a_fill_in_progress(qtbot, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: not wizard.findings_filling, timeout=30_000)
     qtbot.wait(50)  # the old fill's next slice would have run by now
     assert rows(wizard.findings_tree) == len(small.hosts[0].snapshot.vms) + 1 + len(small.findings)
+
+
+def test_connections_panel_opens_the_keyring_after_start(qtbot, tmp_path, monkeypatch):
+    """Making the panel reads no password (the keyring is opened on a thread once the window is up);
+    when the keyring has answered, the panel shows where passwords are kept."""
+    monkeypatch.setenv("HVASSIST_HOME", str(tmp_path))
+    from hvassist.connections import Connection
+    from hvassist.gui.connections_panel import ConnectionsPanel
+
+    ctx = AppContext.create()
+    group = ctx.connections.add_group("Contoso", username="CONTOSO\\helpdesk")
+    ctx.connections.add_connection(Connection(id="", name="HV1", group=group.id))
+    ctx = AppContext.create()  # a fresh start: nothing opened yet
+    assert not ctx.credentials.resolved
+    panel = ConnectionsPanel(ctx)
+    qtbot.addWidget(panel)
+    assert not ctx.credentials.resolved, "nothing probed while the window is built"
+    assert "Checking" in panel.keyring_label.text()
+    qtbot.waitUntil(lambda: "Checking" not in panel.keyring_label.text(), timeout=20_000)
+    assert ctx.credentials.resolved
+    assert panel.keyring_label.text() == ctx.credentials.backend_description

@@ -19,6 +19,9 @@ def test_paste_and_rank(qtbot):
     first = page.causes.item(0).data(Qt.ItemDataRole.UserRole)
     assert first.id == "no-scsi-controller"
     assert "SCSI" in page.detail.toPlainText()
+    with qtbot.waitSignal(page.check_on_host) as sig:
+        page.check_button.click()
+    assert sig.args == ["no-scsi-controller"]
 
 
 def test_unrecognised_text_says_so(qtbot):
@@ -38,7 +41,7 @@ def test_dropped_utf16_file(tmp_path):
 
 def test_home_opens_the_explainer(qtbot):
     from hvassist.appcontext import AppContext
-    from hvassist.gui.explainer.page import BackupExplainerPage
+    from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
     from hvassist.gui.main_window import MainWindow
 
     ctx = AppContext.create()
@@ -46,6 +49,6 @@ def test_home_opens_the_explainer(qtbot):
     qtbot.addWidget(win)
     assert win.home.buttons[1].isEnabled()
     qtbot.mouseClick(win.home.buttons[1], Qt.MouseButton.LeftButton)
-    assert isinstance(win.stack.currentWidget(), BackupExplainerPage)
+    assert isinstance(win.stack.currentWidget(), ExplainerWithFollow)
     win.show_home()
     assert win.stack.currentWidget() is win.home

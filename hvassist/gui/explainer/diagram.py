@@ -52,9 +52,16 @@ VM_TITLE_BOX = (12.6, 13.75, 10.0, 1.5)
 SNAPSHOT_ROW = (35.6, 7.0, 15.8, 3.0)  # where the volume's snapshot appears; the volume's arrows meet here
 ATTACHED_SLOT = (2.5, 20.9, 7.6, 2.0)  # a disk plugged in through the vSCSI controller shows up in the guest
 # labels for narrow places
-ARTIFACT_SHORT = {"vhdx": "VM disk", "avhdx": ".avhdx", "autorecovery": "AutoRecovery disk",
-                  "guest-snapshot": "Guest snapshot", "shadow": "Shadow copy", "lun-snapshot": "SAN snapshot",
-                  "rct": ".rct/.mrt", "reference-point": "Reference point"}
+ARTIFACT_SHORT = {
+    "vhdx": "VM disk",
+    "avhdx": ".avhdx",
+    "autorecovery": "AutoRecovery disk",
+    "guest-snapshot": "Guest snapshot",
+    "shadow": "Shadow copy",
+    "lun-snapshot": "SAN snapshot",
+    "rct": ".rct/.mrt",
+    "reference-point": "Reference point",
+}
 ARTIFACT_SLOTS: dict[str, tuple[float, float, float, float]] = {
     "vhdx": (36.4, 12.4, 14.2, 2.0),
     "avhdx": (36.4, 14.6, 14.2, 2.0),
@@ -79,7 +86,10 @@ class _Path:
     points: list[QPointF]
 
     def length(self) -> float:
-        return sum(math.dist((a.x(), a.y()), (b.x(), b.y())) for a, b in zip(self.points, self.points[1:]))
+        return sum(
+            math.dist((a.x(), a.y()), (b.x(), b.y()))
+            for a, b in zip(self.points, self.points[1:], strict=False)
+        )
 
     def at(self, t: float) -> QPointF:
         """The point at fraction ``t`` of the path's length."""
@@ -87,7 +97,7 @@ class _Path:
         if total <= 0 or len(self.points) < 2:
             return self.points[0]
         goal = total * max(0.0, min(1.0, t))
-        for a, b in zip(self.points, self.points[1:]):
+        for a, b in zip(self.points, self.points[1:], strict=False):
             d = math.dist((a.x(), a.y()), (b.x(), b.y()))
             if goal <= d and d > 0:
                 f = goal / d
@@ -254,7 +264,9 @@ class BackupDiagram(QWidget):
         f.setBold(bold)
         return f
 
-    def _draw_text(self, p: QPainter, rect: QRectF, text: str, font: QFont, color: QColor, flags: int) -> None:
+    def _draw_text(
+        self, p: QPainter, rect: QRectF, text: str, font: QFont, color: QColor, flags: int
+    ) -> None:
         """Text at its real font size: the painter's em scaling is undone around it, so glyphs are laid
         out at normal sizes (tiny fonts scaled up lay out badly)."""
         em = self._em()
@@ -264,17 +276,37 @@ class BackupDiagram(QWidget):
         p.setPen(color)
         # drawText(rect, text, QTextOption): the (rect, flags, text) overload leaks a reference to None in
         # some PySide6 releases, which crashes after enough calls
-        option = QTextOption(Qt.AlignmentFlag(flags & int(Qt.AlignmentFlag.AlignHorizontal_Mask
-                                                          | Qt.AlignmentFlag.AlignVertical_Mask)))
-        option.setWrapMode(QTextOption.WrapMode.WordWrap if flags & int(Qt.TextFlag.TextWordWrap)
-                           else QTextOption.WrapMode.NoWrap)
+        option = QTextOption(
+            Qt.AlignmentFlag(
+                flags & int(Qt.AlignmentFlag.AlignHorizontal_Mask | Qt.AlignmentFlag.AlignVertical_Mask)
+            )
+        )
+        option.setWrapMode(
+            QTextOption.WrapMode.WordWrap
+            if flags & int(Qt.TextFlag.TextWordWrap)
+            else QTextOption.WrapMode.NoWrap
+        )
         p.drawText(QRectF(rect.x() * em, rect.y() * em, rect.width() * em, rect.height() * em), text, option)
         p.restore()
 
-    def _text(self, p: QPainter, rect: QRectF, text: str, size: float = 1.0, bold: bool = False,
-              color: QColor | None = None, flags: int = 0) -> None:
-        self._draw_text(p, rect, text, self._font(size, bold), color or role(self.palette(), R.Text),
-                        flags or int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap))
+    def _text(
+        self,
+        p: QPainter,
+        rect: QRectF,
+        text: str,
+        size: float = 1.0,
+        bold: bool = False,
+        color: QColor | None = None,
+        flags: int = 0,
+    ) -> None:
+        self._draw_text(
+            p,
+            rect,
+            text,
+            self._font(size, bold),
+            color or role(self.palette(), R.Text),
+            flags or int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+        )
 
     def _paint(self, p: QPainter, pal: QPalette) -> None:
         view = self.current_view()
@@ -285,20 +317,27 @@ class BackupDiagram(QWidget):
         change = _ease((local - 0.45) / 0.55) if beat_index < len(beats) else 1.0
         active = set(view.actors)
         current = beats[beat_index] if beat_index < len(beats) else None
-        text, mid, base = role(pal, R.Text), role(pal, R.Mid), role(pal, R.Base)
+        text = role(pal, R.Text)
         highlight = role(pal, R.Highlight)
         failure = signal("failure", pal)
 
         # containers
         self._container(p, self._rect(HOST_BOX), "Hyper-V host", pal)
         self._container(p, self._rect(VM_BOX), "", pal)
-        self._text(p, self._rect(VM_TITLE_BOX), "Virtual machine %s" % self._vm_name, 0.85, True,
-                   with_alpha(role(pal, R.Text), 0.75), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+        self._text(
+            p,
+            self._rect(VM_TITLE_BOX),
+            f"Virtual machine {self._vm_name}",
+            0.85,
+            True,
+            with_alpha(role(pal, R.Text), 0.75),
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+        )
 
         # arrows of this stage: the finished ones, then the one in progress
         done = beats[:beat_index]
         routes = [self._route(b, beats) for b in beats]
-        for i, b in enumerate(done):
+        for i in range(len(done)):
             self._arrow(p, routes[i], with_alpha(text, 0.45), 0.09)
         if current is not None:
             self._arrow(p, routes[beat_index], highlight, 0.14)
@@ -333,7 +372,7 @@ class BackupDiagram(QWidget):
         badges: list[tuple[int, _Path]] = []
         avoid = self._label_obstacles(after)
         for i, b in enumerate(done):
-            rect = self._label(p, routes[i], "%d  %s" % (i + 1, b.label), pal, placed, avoid, False)
+            rect = self._label(p, routes[i], f"{i + 1}  {b.label}", pal, placed, avoid, False)
             if rect is None:
                 badges.append((i, routes[i]))
             else:
@@ -346,8 +385,9 @@ class BackupDiagram(QWidget):
             p.drawEllipse(pos, 0.75, 0.75)
             p.setBrush(highlight)
             p.drawEllipse(pos, 0.42, 0.42)
-            rect = self._label(p, routes[beat_index], "%d  %s" % (beat_index + 1, current.label), pal, placed, avoid,
-                               True)
+            rect = self._label(
+                p, routes[beat_index], f"{beat_index + 1}  {current.label}", pal, placed, avoid, True
+            )
             if rect is not None:
                 placed.append(rect)
         for i, path in badges:
@@ -356,20 +396,43 @@ class BackupDiagram(QWidget):
         self._legend(p, pal)
         if self._failed:
             self._banner(p, pal)
-        del mid, base  # (kept above for readability of the palette roles in use)
 
     # -- pieces -----------------------------------------------------------------------------------
-    def _container(self, p: QPainter, rect: QRectF, title: str, pal: QPalette, title_at_bottom: bool = False,
-                   border: QColor | None = None, width: float = 0.06) -> None:
+    def _container(
+        self,
+        p: QPainter,
+        rect: QRectF,
+        title: str,
+        pal: QPalette,
+        title_at_bottom: bool = False,
+        border: QColor | None = None,
+        width: float = 0.06,
+    ) -> None:
         fill = mix(role(pal, R.Window), role(pal, R.Text), 0.04)
-        p.setPen(QPen(border or with_alpha(role(pal, R.Text), 0.35), width, Qt.PenStyle.DashLine
-                      if border is None else Qt.PenStyle.SolidLine))
+        p.setPen(
+            QPen(
+                border or with_alpha(role(pal, R.Text), 0.35),
+                width,
+                Qt.PenStyle.DashLine if border is None else Qt.PenStyle.SolidLine,
+            )
+        )
         p.setBrush(fill)
         p.drawRoundedRect(rect, 0.6, 0.6)
-        title_rect = QRectF(rect.x() + 0.6, rect.bottom() - 1.7 if title_at_bottom else rect.y() + 0.15,
-                            rect.width() - 1.2, 1.5)
-        self._text(p, title_rect, title, 0.85, True, with_alpha(role(pal, R.Text), 0.75),
-                   int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter))
+        title_rect = QRectF(
+            rect.x() + 0.6,
+            rect.bottom() - 1.7 if title_at_bottom else rect.y() + 0.15,
+            rect.width() - 1.2,
+            1.5,
+        )
+        self._text(
+            p,
+            title_rect,
+            title,
+            0.85,
+            True,
+            with_alpha(role(pal, R.Text), 0.75),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+        )
 
     def _actor_label(self, actor: str) -> tuple[str, str]:
         a = get_actor(actor)
@@ -390,11 +453,22 @@ class BackupDiagram(QWidget):
         if actor == "guest":
             short = "Guest OS"
         if actor == "csv-lun":
-            short = "Volume: CSV on a SAN LUN" if self._variant.provider == "hardware" else "Volume: CSV / local disk"
+            short = (
+                "Volume: CSV on a SAN LUN"
+                if self._variant.provider == "hardware"
+                else "Volume: CSV / local disk"
+            )
         return short, sub
 
-    def _actor(self, p: QPainter, actor: str, active: bool, current: Beat | None, pal: QPalette,
-               failure: QColor | None) -> None:
+    def _actor(
+        self,
+        p: QPainter,
+        actor: str,
+        active: bool,
+        current: Beat | None,
+        pal: QPalette,
+        failure: QColor | None,
+    ) -> None:
         rect = self._actor_rect(actor)
         text, base, highlight = role(pal, R.Text), role(pal, R.Base), role(pal, R.Highlight)
         talking = current is not None and actor in (current.source, current.target)
@@ -412,28 +486,61 @@ class BackupDiagram(QWidget):
             if self._failure_note:
                 sub = self._failure_note
         border = failure or (highlight if active else with_alpha(text, 0.3))
-        p.setPen(QPen(border, 0.22 if at_fault else 0.16 if active else 0.07,
-                      Qt.PenStyle.DashLine if at_fault else Qt.PenStyle.SolidLine))
+        p.setPen(
+            QPen(
+                border,
+                0.22 if at_fault else 0.16 if active else 0.07,
+                Qt.PenStyle.DashLine if at_fault else Qt.PenStyle.SolidLine,
+            )
+        )
         p.setBrush(fill)
         p.drawRoundedRect(rect, 0.5, 0.5)
         if at_fault and failure is not None:
             self._cross(p, QPointF(rect.right() - 0.1, rect.top() + 0.1), failure, pal)
         color = text if active else with_alpha(text, 0.6)
         if actor == "vm-disks":
-            self._text(p, QRectF(rect.x() + 0.4, rect.y() + 0.2, rect.width() - 0.8, 1.6), name, 0.95, True, color,
-                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter))
+            self._text(
+                p,
+                QRectF(rect.x() + 0.4, rect.y() + 0.2, rect.width() - 0.8, 1.6),
+                name,
+                0.95,
+                True,
+                color,
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            )
             return
         if actor == "guest":
-            self._text(p, QRectF(rect.x() + 0.3, rect.y() + 0.3, rect.width() - 0.6, 1.5), name, 1.0, True, color)
-            self._text(p, QRectF(rect.x() + 0.3, rect.y() + 1.7, rect.width() - 0.6, 2.4), sub, 0.85, False, color)
+            self._text(
+                p, QRectF(rect.x() + 0.3, rect.y() + 0.3, rect.width() - 0.6, 1.5), name, 1.0, True, color
+            )
+            self._text(
+                p, QRectF(rect.x() + 0.3, rect.y() + 1.7, rect.width() - 0.6, 2.4), sub, 0.85, False, color
+            )
             return
         if sub:
-            self._text(p, QRectF(rect.x() + 0.3, rect.y() + 0.2, rect.width() - 0.6, rect.height() * 0.6), name,
-                       0.95, True, color, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
-                                              | Qt.TextFlag.TextWordWrap))
-            self._text(p, QRectF(rect.x() + 0.3, rect.y() + rect.height() * 0.6, rect.width() - 0.6,
-                                 rect.height() * 0.4 - 0.1), sub, 0.8, at_fault, failure if at_fault and failure
-                       else with_alpha(color, 0.8), int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop))
+            self._text(
+                p,
+                QRectF(rect.x() + 0.3, rect.y() + 0.2, rect.width() - 0.6, rect.height() * 0.6),
+                name,
+                0.95,
+                True,
+                color,
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap),
+            )
+            self._text(
+                p,
+                QRectF(
+                    rect.x() + 0.3,
+                    rect.y() + rect.height() * 0.6,
+                    rect.width() - 0.6,
+                    rect.height() * 0.4 - 0.1,
+                ),
+                sub,
+                0.8,
+                at_fault,
+                failure if at_fault and failure else with_alpha(color, 0.8),
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
+            )
         else:
             self._text(p, rect.adjusted(0.3, 0.2, -0.3, -0.2), name, 0.95, True, color)
 
@@ -454,8 +561,9 @@ class BackupDiagram(QWidget):
         w = min(slot.width(), target.width() - 0.6)
         return QRectF(target.center().x() - w / 2, target.bottom() + 0.25, w, slot.height())
 
-    def _artifacts(self, p: QPainter, before: DiagramState, after: DiagramState, change: float,
-                   pal: QPalette) -> None:
+    def _artifacts(
+        self, p: QPainter, before: DiagramState, after: DiagramState, change: float, pal: QPalette
+    ) -> None:
         merged_into = dict(after.merged) if after is not before else {}
         for artifact in ARTIFACT_SLOTS:
             v0, v1 = artifact in before.visible, artifact in after.visible
@@ -466,12 +574,18 @@ class BackupDiagram(QWidget):
             if artifact in merged_into and v0 and not v1:
                 r1 = self._artifact_rect(merged_into[artifact], after)
             alpha = 1.0 if v0 and v1 else (change if v1 else 1 - change)
-            rect = QRectF(r0.x() + (r1.x() - r0.x()) * change, r0.y() + (r1.y() - r0.y()) * change,
-                          r0.width() + (r1.width() - r0.width()) * change, r0.height())
+            rect = QRectF(
+                r0.x() + (r1.x() - r0.x()) * change,
+                r0.y() + (r1.y() - r0.y()) * change,
+                r0.width() + (r1.width() - r0.width()) * change,
+                r0.height(),
+            )
             appearing = v1 and not v0
             self._file(p, rect, artifact, alpha, pal, appearing and change < 1.0)
 
-    def _file(self, p: QPainter, rect: QRectF, artifact: str, alpha: float, pal: QPalette, glow: bool) -> None:
+    def _file(
+        self, p: QPainter, rect: QRectF, artifact: str, alpha: float, pal: QPalette, glow: bool
+    ) -> None:
         if alpha <= 0.01:
             return
         accent = signal(artifact, pal)
@@ -488,17 +602,29 @@ class BackupDiagram(QWidget):
         # a small document (or disk) icon
         icon = QRectF(rect.x() + 0.35, rect.y() + 0.3, 1.1, rect.height() - 0.6)
         fold = 0.35
-        poly = QPolygonF([QPointF(icon.left(), icon.top()), QPointF(icon.right() - fold, icon.top()),
-                          QPointF(icon.right(), icon.top() + fold), QPointF(icon.right(), icon.bottom()),
-                          QPointF(icon.left(), icon.bottom())])
+        poly = QPolygonF(
+            [
+                QPointF(icon.left(), icon.top()),
+                QPointF(icon.right() - fold, icon.top()),
+                QPointF(icon.right(), icon.top() + fold),
+                QPointF(icon.right(), icon.bottom()),
+                QPointF(icon.left(), icon.bottom()),
+            ]
+        )
         p.setBrush(mix(base, accent, 0.45))
         p.drawPolygon(poly)
         name = get_artifact(artifact).name.replace("VM001", self._vm_name)
         room = QRectF(icon.right() + 0.35, rect.y(), rect.width() - icon.width() - 0.9, rect.height())
         font = self._font(0.82)
-        if QFontMetricsF(font).horizontalAdvance(name) / self._em() > room.width():
+        em = self._em()
+        if QFontMetricsF(font).horizontalAdvance(name) / em > room.width():
             name = ARTIFACT_SHORT.get(artifact, name)
-        self._draw_text(p, room, name, font, text, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter))
+            if QFontMetricsF(font).horizontalAdvance(name) / em > room.width():
+                font = self._font(0.72)
+                name = QFontMetricsF(font).elidedText(name, Qt.TextElideMode.ElideRight, room.width() * em)
+        self._draw_text(
+            p, room, name, font, text, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        )
         p.restore()
 
     def _frost(self, p: QPainter, actor: str, amount: float, pal: QPalette) -> None:
@@ -533,14 +659,21 @@ class BackupDiagram(QWidget):
         qp = QPainterPath(pts[0])
         for pt in pts[1:]:
             qp.lineTo(pt)
-        p.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        p.setPen(
+            QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        )
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(qp)
         tip, prev = pts[-1], pts[-4] if len(pts) > 4 else pts[0]
         ang = math.atan2(tip.y() - prev.y(), tip.x() - prev.x())
         size = 0.55 + width
-        head = QPolygonF([tip, QPointF(tip.x() - size * math.cos(ang - 0.45), tip.y() - size * math.sin(ang - 0.45)),
-                          QPointF(tip.x() - size * math.cos(ang + 0.45), tip.y() - size * math.sin(ang + 0.45))])
+        head = QPolygonF(
+            [
+                tip,
+                QPointF(tip.x() - size * math.cos(ang - 0.45), tip.y() - size * math.sin(ang - 0.45)),
+                QPointF(tip.x() - size * math.cos(ang + 0.45), tip.y() - size * math.sin(ang + 0.45)),
+            ]
+        )
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
         p.drawPolygon(head)
@@ -548,12 +681,23 @@ class BackupDiagram(QWidget):
     def _label_obstacles(self, state: DiagramState) -> list[QRectF]:
         boxes = [self._actor_rect(a) for a in self._actors() if a not in CONTAINER_ACTORS]
         boxes += [self._rect(LEGEND_BOX), self._rect(VM_TITLE_BOX)]
-        boxes += [QRectF(HOST_BOX[0], HOST_BOX[1], 8.0, 1.6), QRectF(BOXES["csv-lun"][0], BOXES["csv-lun"][1], 14.0, 1.6)]
+        boxes += [
+            QRectF(HOST_BOX[0], HOST_BOX[1], 8.0, 1.6),
+            QRectF(BOXES["csv-lun"][0], BOXES["csv-lun"][1], 14.0, 1.6),
+        ]
         boxes += [self._artifact_rect(a, state) for a in state.visible if a in ARTIFACT_SLOTS]
         return boxes
 
-    def _label(self, p: QPainter, path: _Path, text: str, pal: QPalette, placed: list[QRectF],
-               avoid: list[QRectF], current: bool) -> QRectF | None:
+    def _label(
+        self,
+        p: QPainter,
+        path: _Path,
+        text: str,
+        pal: QPalette,
+        placed: list[QRectF],
+        avoid: list[QRectF],
+        current: bool,
+    ) -> QRectF | None:
         """A pill with the message next to its arrow, where it covers no box and no other label. Finished
         messages without such a place get None (the caller draws a number instead)."""
         font = self._font(0.82, current)
@@ -569,7 +713,12 @@ class BackupDiagram(QWidget):
             for off in (0.0, 1.1, -1.1, 2.0, -2.0, 3.0, -3.0):
                 c = path.at(t)
                 r = QRectF(c.x() + px * off - w / 2, c.y() + py * off - h / 2, w, h)
-                if r.left() < 0.1 or r.top() < 0.1 or r.right() > CANVAS_W - 0.1 or r.bottom() > CANVAS_H - 0.1:
+                if (
+                    r.left() < 0.1
+                    or r.top() < 0.1
+                    or r.right() > CANVAS_W - 0.1
+                    or r.bottom() > CANVAS_H - 0.1
+                ):
                     continue
                 hits = sum(3 for o in placed if o.intersects(r)) + sum(1 for o in avoid if o.intersects(r))
                 score = hits * 10 + abs(off) + abs(t - 0.5)
@@ -585,19 +734,24 @@ class BackupDiagram(QWidget):
         self._draw_text(p, rect, text, font, text_color, int(Qt.AlignmentFlag.AlignCenter))
         return rect
 
-    def _badge(self, p: QPainter, path: _Path, number: int, pal: QPalette, taken: list[QRectF],
-               avoid: list[QRectF]) -> None:
+    def _badge(
+        self, p: QPainter, path: _Path, number: int, pal: QPalette, taken: list[QRectF], avoid: list[QRectF]
+    ) -> None:
         """A numbered circle on the arrow, where it covers no label and no other number."""
         a, b = path.points[0], path.points[-1]
         n = math.hypot(b.x() - a.x(), b.y() - a.y()) or 1.0
         px, py = -(b.y() - a.y()) / n, (b.x() - a.x()) / n
         best: tuple[float, QRectF] | None = None
-        for t in (0.5, 0.35, 0.65, 0.25, 0.75):
-            for off in (0.0, 0.8, 1.4):
+        for t in (0.5, 0.35, 0.65, 0.25, 0.75, 0.15, 0.85):
+            for off in (0.0, 0.8, -0.8, 1.4, -1.4, 2.0, -2.0):
                 c = path.at(t)
                 r = QRectF(c.x() + px * off - 0.62, c.y() + py * off - 0.62, 1.24, 1.24)
-                score = sum(10 for o in taken if o.intersects(r)) + sum(4 for o in avoid if o.intersects(r)) \
-                    + off + abs(t - 0.5)
+                score = (
+                    sum(10 for o in taken if o.intersects(r))
+                    + sum(4 for o in avoid if o.intersects(r))
+                    + off
+                    + abs(t - 0.5)
+                )
                 if best is None or score < best[0]:
                     best = (score, r)
         assert best is not None
@@ -612,10 +766,21 @@ class BackupDiagram(QWidget):
     def _legend(self, p: QPainter, pal: QPalette) -> None:
         r = self._rect(LEGEND_BOX)
         text = role(pal, R.Text)
-        self._text(p, QRectF(r.x(), r.y(), r.width(), 1.4), "Legend", 0.8, True, with_alpha(text, 0.75),
-                   int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter))
-        rows = [("message", role(pal, R.Highlight)), ("frozen", signal("frozen", pal)),
-                ("new file", signal("avhdx", pal)), ("snapshot", signal("shadow", pal))]
+        self._text(
+            p,
+            QRectF(r.x(), r.y(), r.width(), 1.4),
+            "Legend",
+            0.8,
+            True,
+            with_alpha(text, 0.75),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+        )
+        rows = [
+            ("message", role(pal, R.Highlight)),
+            ("frozen", signal("frozen", pal)),
+            ("new file", signal("avhdx", pal)),
+            ("snapshot", signal("shadow", pal)),
+        ]
         if self._failed:
             rows.append(("failed here", signal("failure", pal)))
         y = r.y() + 1.5
@@ -626,8 +791,15 @@ class BackupDiagram(QWidget):
                 p.drawLine(QPointF(r.x() + 0.2, y + 0.6), QPointF(r.x() + 1.6, y + 0.6))
             else:
                 p.drawRoundedRect(QRectF(r.x() + 0.2, y + 0.15, 1.4, 0.9), 0.2, 0.2)
-            self._text(p, QRectF(r.x() + 2.0, y, r.width() - 2.0, 1.2), label, 0.78, False, text,
-                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter))
+            self._text(
+                p,
+                QRectF(r.x() + 2.0, y, r.width() - 2.0, 1.2),
+                label,
+                0.78,
+                False,
+                text,
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            )
             y += 1.25
 
     def _cross(self, p: QPainter, c: QPointF, color: QColor, pal: QPalette) -> None:
@@ -648,17 +820,26 @@ class BackupDiagram(QWidget):
         font = self._font(0.7, True)
         for size in (0.9, 0.85, 0.8, 0.75, 0.7):
             font = self._font(size, True)
-            need = QFontMetricsF(font).boundingRect(QRectF(0, 0, inner.width() * em, 1e6),
-                                                    int(Qt.TextFlag.TextWordWrap), text)
+            need = QFontMetricsF(font).boundingRect(
+                QRectF(0, 0, inner.width() * em, 1e6), int(Qt.TextFlag.TextWordWrap), text
+            )
             if need.height() <= inner.height() * em:
                 break
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(signal("failure-banner", pal))
         p.drawRoundedRect(rect, 0.4, 0.4)
-        self._draw_text(p, inner, text, font, QColor("#ffffff"),
-                        int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap))
+        self._draw_text(
+            p,
+            inner,
+            text,
+            font,
+            QColor("#ffffff"),
+            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap),
+        )
 
 
 def _quad(a: QPointF, c: QPointF, b: QPointF, t: float) -> QPointF:
     u = 1 - t
-    return QPointF(u * u * a.x() + 2 * u * t * c.x() + t * t * b.x(), u * u * a.y() + 2 * u * t * c.y() + t * t * b.y())
+    return QPointF(
+        u * u * a.x() + 2 * u * t * c.x() + t * t * b.x(), u * u * a.y() + 2 * u * t * c.y() + t * t * b.y()
+    )

@@ -160,11 +160,17 @@ class BackupExplainerPage(QWidget):
         self.flow_box.currentIndexChanged.connect(self._on_flow_box)
         self.provider_box.currentIndexChanged.connect(self._on_variant_box)
         self.proxy_box.currentIndexChanged.connect(self._on_variant_box)
-        for a, b in ((self.flow_box, self.provider_box), (self.provider_box, self.proxy_box),
-                     (self.proxy_box, self.back_button), (self.back_button, self.play_button),
-                     (self.play_button, self.next_button), (self.next_button, self.stage_list),
-                     (self.stage_list, self.narrative), (self.narrative, self.diagnosis_button),
-                     (self.diagnosis_button, self.clear_button)):
+        for a, b in (
+            (self.flow_box, self.provider_box),
+            (self.provider_box, self.proxy_box),
+            (self.proxy_box, self.back_button),
+            (self.back_button, self.play_button),
+            (self.play_button, self.next_button),
+            (self.next_button, self.stage_list),
+            (self.stage_list, self.narrative),
+            (self.narrative, self.diagnosis_button),
+            (self.diagnosis_button, self.clear_button),
+        ):
             QWidget.setTabOrder(a, b)
         self._update_play_button()
 
@@ -183,10 +189,13 @@ class BackupExplainerPage(QWidget):
 
     def _shortcuts(self) -> None:
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        for key, slot in ((Qt.Key.Key_Left, lambda: self.step(-1)), (Qt.Key.Key_Right, lambda: self.step(1)),
-                          (Qt.Key.Key_Home, lambda: self._jump(0)),
-                          (Qt.Key.Key_End, lambda: self._jump(len(self._flow.stages) - 1)),
-                          (Qt.Key.Key_Space, self._space)):
+        for key, slot in (
+            (Qt.Key.Key_Left, lambda: self.step(-1)),
+            (Qt.Key.Key_Right, lambda: self.step(1)),
+            (Qt.Key.Key_Home, lambda: self._jump(0)),
+            (Qt.Key.Key_End, lambda: self._jump(len(self._flow.stages) - 1)),
+            (Qt.Key.Key_Space, self._space),
+        ):
             sc = QShortcut(QKeySequence(key), self)
             sc.setContext(ctx)
             sc.activated.connect(slot)
@@ -266,8 +275,13 @@ class BackupExplainerPage(QWidget):
         else:
             self.play()
 
-    def show_timeline(self, timeline: BackupTimeline | Mapping[str, Any] | Iterable[Mapping[str, Any]], *,
-                      vm: str = "", host: str = "") -> None:
+    def show_timeline(
+        self,
+        timeline: BackupTimeline | Mapping[str, Any] | Iterable[Mapping[str, Any]],
+        *,
+        vm: str = "",
+        host: str = "",
+    ) -> None:
         """Show a replay or a finished follow: the stages reached, and where and why it failed."""
         if isinstance(timeline, BackupTimeline):
             tl = timeline
@@ -298,16 +312,32 @@ class BackupExplainerPage(QWidget):
             tl.cause = line.get("cause")
             tl.degraded = line.get("degraded")
         elif line.get("stage"):
-            tl.marks.append(StageMark(str(line["stage"]), line.get("time"), [str(e) for e in line.get("evidence", [])],
-                                      bool(line.get("inferred"))))
+            tl.marks.append(
+                StageMark(
+                    str(line["stage"]),
+                    line.get("time"),
+                    [str(e) for e in line.get("evidence", [])],
+                    bool(line.get("inferred")),
+                )
+            )
         self._show_timeline_stage(animate=not tl.finished or not tl.failed)
 
-    def set_live_stage(self, stage_id: str, failed_cause: str | None = None, *, failed: bool = False,
-                       vm: str = "", host: str = "") -> None:
+    def set_live_stage(
+        self,
+        stage_id: str,
+        failed_cause: str | None = None,
+        *,
+        failed: bool = False,
+        vm: str = "",
+        host: str = "",
+    ) -> None:
         """Show that a followed backup is at (or stopped at) ``stage_id``."""
         stage = get_stage(stage_id)
-        tl = BackupTimeline(flow=stage.flow, vm=vm or (self._timeline.vm if self._timeline else ""),
-                            host=host or (self._timeline.host if self._timeline else ""))
+        tl = BackupTimeline(
+            flow=stage.flow,
+            vm=vm or (self._timeline.vm if self._timeline else ""),
+            host=host or (self._timeline.host if self._timeline else ""),
+        )
         for sid in stages_up_to(stage.flow, stage_id):
             tl.marks.append(StageMark(sid, None, [], inferred=sid != stage_id))
         if failed or failed_cause:
@@ -406,7 +436,7 @@ class BackupExplainerPage(QWidget):
 
     def _on_link(self, url: QUrl) -> None:
         if url.scheme() == "cause":
-            self.causeActivated.emit(url.path() or url.toString()[len("cause:"):])
+            self.causeActivated.emit(url.path() or url.toString()[len("cause:") :])
 
     def _activate_cause(self) -> None:
         if self._timeline and self._timeline.cause:
@@ -441,10 +471,11 @@ class BackupExplainerPage(QWidget):
                     mark, state = "\u2713 ", "reached"
                 else:
                     state = "not reached"
-            item = QListWidgetItem("%s%d. %s" % (mark, s.number, s.title))
-            item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                         "Stage %d of %d: %s%s" % (s.number, len(self._flow.stages), s.title,
-                                                   ", " + state if state else ""))
+            item = QListWidgetItem(f"{mark}{s.number}. {s.title}")
+            item.setData(
+                Qt.ItemDataRole.AccessibleTextRole,
+                f"Stage {s.number} of {len(self._flow.stages)}: {s.title}" + (f", {state}" if state else ""),
+            )
             item.setToolTip(s.technical)
             if tl is not None and tl.failed and tl.stage == s.id:
                 item.setForeground(signal("failure", pal))
@@ -468,8 +499,9 @@ class BackupExplainerPage(QWidget):
         if failed_here and tl is not None:
             why = cause_title(tl.cause) if tl.cause else "cause not known"
             point = stage.failure_point(tl.cause)
-            self.diagram.set_failure(True, "Failed here: %s" % why, point.actor if point else None,
-                                     point.note if point else "")
+            self.diagram.set_failure(
+                True, f"Failed here: {why}", point.actor if point else None, point.note if point else ""
+            )
             if point is not None and progress >= 1.0:
                 # stop the picture where it fails: the failing message on its way to the actor at fault
                 beats = stage.view(self._variant).beats
@@ -480,7 +512,7 @@ class BackupExplainerPage(QWidget):
             self.diagram.set_failure(False)
         self.diagram.set_frame(self._flow, self._variant, self._index, progress)
         self.diagram.setAccessibleDescription(self._diagram_description())
-        self.position_label.setText("Stage %d of %d: %s" % (stage.number, len(self._flow.stages), stage.title))
+        self.position_label.setText(f"Stage {stage.number} of {len(self._flow.stages)}: {stage.title}")
         self._update_buttons()
         self._update_live_label()
         self.narrative.setHtml(self._narrative_html())
@@ -499,38 +531,47 @@ class BackupExplainerPage(QWidget):
             self.live_frame.hide()
             return
         who = tl.vm or "the VM"
-        where = " on %s" % tl.host if tl.host else ""
+        where = f" on {tl.host}" if tl.host else ""
         kind = "Replay of the last backup" if tl.source == "replay" else "Following the backup"
         stage = get_stage(tl.stage) if tl.stage else None
         flow_len = len(get_flow(tl.flow).stages)
         if tl.failed and stage is not None:
-            why = "%s (%s)" % (cause_title(tl.cause), tl.cause) if tl.cause else "the cause is not known"
-            text = "%s of %s%s: it FAILED at stage %d of %d, \u201c%s\u201d. Why: %s" % (
-                kind, who, where, stage.number, flow_len, stage.title, why)
+            why = f"{cause_title(tl.cause)} ({tl.cause})" if tl.cause else "the cause is not known"
+            text = (
+                f"{kind} of {who}{where}: it FAILED at stage {stage.number} of {flow_len}, "
+                f"\u201c{stage.title}\u201d. Why: {why}"
+            )
         elif tl.result == "completed":
             extra = " It was an offline (saved-state) backup." if tl.degraded == "saved-state" else ""
-            text = "%s of %s%s: it completed.%s" % (kind, who, where, extra)
+            text = f"{kind} of {who}{where}: it completed.{extra}"
         elif stage is not None:
-            text = "%s of %s%s: now at stage %d of %d, \u201c%s\u201d." % (kind, who, where, stage.number,
-                                                                            flow_len, stage.title)
+            text = f"{kind} of {who}{where}: now at stage {stage.number} of {flow_len}, "
+            text += f"\u201c{stage.title}\u201d."
             if tl.result in ("unfinished", "no-failure-recorded"):
                 text += " " + (tl.note or tl.result.replace("-", " "))
         else:
-            text = "%s of %s%s: %s" % (kind, who, where, tl.note or "no stage seen yet.")
+            text = f"{kind} of {who}{where}: {tl.note or 'no stage seen yet.'}"
         self.live_label.setText(text)
         self.diagnosis_button.setVisible(bool(tl.failed and tl.cause))
         pal = self.live_frame.palette()
-        color = signal("failure", self.palette()) if tl.failed else role(self.palette(), QPalette.ColorRole.Highlight)
-        pal.setColor(QPalette.ColorRole.Window, mix(role(self.palette(), QPalette.ColorRole.Base), color, 0.12))
+        color = (
+            signal("failure", self.palette())
+            if tl.failed
+            else role(self.palette(), QPalette.ColorRole.Highlight)
+        )
+        pal.setColor(
+            QPalette.ColorRole.Window, mix(role(self.palette(), QPalette.ColorRole.Base), color, 0.12)
+        )
         self.live_frame.setPalette(pal)
         self.live_frame.setAutoFillBackground(True)
         self.live_frame.show()
 
     def _diagram_description(self) -> str:
         view = self._flow.stages[self._index].view(self._variant)
-        steps = "; ".join("%s to %s: %s" % (get_actor(b.source).name, get_actor(b.target).name, b.label)
-                          for b in view.beats)
-        return "Stage %d, %s. %s" % (view.stage.number, view.stage.title, steps)
+        steps = "; ".join(
+            f"{get_actor(b.source).name} to {get_actor(b.target).name}: {b.label}" for b in view.beats
+        )
+        return f"Stage {view.stage.number}, {view.stage.title}. {steps}"
 
     def _narrative_html(self) -> str:
         pal = self.palette()
@@ -539,41 +580,69 @@ class BackupExplainerPage(QWidget):
         muted = role(pal, QPalette.ColorRole.PlaceholderText).name()
         fail_color = signal("failure", pal).name()
         e = html.escape
-        parts = ["<h2>Stage %d of %d: %s</h2>" % (stage.number, len(self._flow.stages), e(stage.title)),
-                 "<p style='color:%s'>%s</p>" % (muted, e(stage.technical))]
+        parts = [
+            f"<h2>Stage {stage.number} of {len(self._flow.stages)}: {e(stage.title)}</h2>",
+            f"<p style='color:{muted}'>{e(stage.technical)}</p>",
+        ]
         tl = self._timeline
         if tl is not None and tl.flow == self._flow.id:
             mark = next((m for m in tl.marks if m.stage == stage.id), None)
             if tl.failed and tl.stage == stage.id:
                 why = e(cause_title(tl.cause)) if tl.cause else "The cause is not known."
-                link = " <a href='cause:%s'>Show the diagnosis</a>" % e(tl.cause) if tl.cause else ""
-                parts.append("<p style='color:%s'><b>The backup of %s failed here.</b> %s%s</p>" % (
-                    fail_color, e(tl.vm or "the VM"), why, link))
+                link = f" <a href='cause:{e(tl.cause)}'>Show the diagnosis</a>" if tl.cause else ""
+                parts.append(
+                    "<p style='color:{}'><b>The backup of {} failed here.</b> {}{}</p>".format(
+                        fail_color, e(tl.vm or "the VM"), why, link
+                    )
+                )
             if mark is not None:
-                seen = "It must have happened: it leaves no sign of its own." if mark.inferred else \
-                    "Seen at %s:" % e(mark.time or "?")
-                items = "" if mark.inferred else "".join("<li>%s</li>" % e(x) for x in mark.evidence)
-                parts.append("<p><b>%s:</b> %s</p>%s" % (e(tl.vm or "This VM"), seen,
-                                                         "<ul>%s</ul>" % items if items else ""))
+                seen = (
+                    "It must have happened: it leaves no sign of its own."
+                    if mark.inferred
+                    else "Seen at {}:".format(e(mark.time or "?"))
+                )
+                items = "" if mark.inferred else "".join(f"<li>{e(x)}</li>" for x in mark.evidence)
+                parts.append(
+                    "<p><b>{}:</b> {}</p>{}".format(
+                        e(tl.vm or "This VM"), seen, f"<ul>{items}</ul>" if items else ""
+                    )
+                )
             elif tl.stage:
-                parts.append("<p style='color:%s'>The backup of %s did not reach this stage.</p>" % (
-                    muted, e(tl.vm or "the VM")))
+                parts.append(
+                    "<p style='color:{}'>The backup of {} did not reach this stage.</p>".format(
+                        muted, e(tl.vm or "the VM")
+                    )
+                )
         for para in view.what.split("\n\n"):
-            parts.append("<p>%s</p>" % e(para))
-        parts.append("<h3>Step by step</h3><ol>%s</ol>" % "".join(
-            "<li><b>%s</b> \u2192 <b>%s</b>: %s</li>" % (e(get_actor(b.source).short), e(get_actor(b.target).short),
-                                                         e(b.label)) for b in view.beats))
-        parts.append("<h3>What you would see</h3><ul>%s</ul>" % "".join(
-            "<li><b>%s:</b> %s</li>" % (e(o.place_name), e(o.text)) for o in view.observe))
-        parts.append("<p><b>How long:</b> %s</p>" % e(stage.duration))
-        parts.append("<h3>If it fails here</h3><p>%s</p>" % e(stage.failure))
+            parts.append(f"<p>{e(para)}</p>")
+        parts.append(
+            "<h3>Step by step</h3><ol>{}</ol>".format(
+                "".join(
+                    f"<li><b>{e(get_actor(b.source).short)}</b> \u2192 "
+                    f"<b>{e(get_actor(b.target).short)}</b>: {e(b.label)}</li>"
+                    for b in view.beats
+                )
+            )
+        )
+        parts.append(
+            "<h3>What you would see</h3><ul>{}</ul>".format(
+                "".join(f"<li><b>{e(o.place_name)}:</b> {e(o.text)}</li>" for o in view.observe)
+            )
+        )
+        parts.append(f"<p><b>How long:</b> {e(stage.duration)}</p>")
+        parts.append(f"<h3>If it fails here</h3><p>{e(stage.failure)}</p>")
         causes = causes_for_stage(stage.id)
         if causes:
-            parts.append("<p><b>Known causes at this stage:</b></p><ul>%s</ul>" % "".join(
-                "<li><a href='cause:%s'>%s</a></li>" % (e(c), e(cause_title(c))) for c in causes))
+            parts.append(
+                "<p><b>Known causes at this stage:</b></p><ul>{}</ul>".format(
+                    "".join(f"<li><a href='cause:{e(c)}'>{e(cause_title(c))}</a></li>" for c in causes)
+                )
+            )
         if self._variant.proxy == "off-host":
-            parts.append("<p style='color:%s'>An off-host backup needs a transportable snapshot, which only a "
-                         "hardware provider makes.</p>" % muted)
+            parts.append(
+                f"<p style='color:{muted}'>An off-host backup needs a transportable snapshot, which only a "
+                "hardware provider makes.</p>"
+            )
         return "".join(parts)
 
     # -- sizes -----------------------------------------------------------------------------------------

@@ -17,8 +17,12 @@ def is_dark(palette: QPalette) -> bool:
 def mix(a: QColor, b: QColor, t: float) -> QColor:
     """``a`` blended towards ``b`` by ``t`` (0..1)."""
     t = max(0.0, min(1.0, t))
-    return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * t, a.greenF() + (b.greenF() - a.greenF()) * t,
-                           a.blueF() + (b.blueF() - a.blueF()) * t, a.alphaF() + (b.alphaF() - a.alphaF()) * t)
+    return QColor.fromRgbF(
+        a.redF() + (b.redF() - a.redF()) * t,
+        a.greenF() + (b.greenF() - a.greenF()) * t,
+        a.blueF() + (b.blueF() - a.blueF()) * t,
+        a.alphaF() + (b.alphaF() - a.alphaF()) * t,
+    )
 
 
 def with_alpha(c: QColor, alpha: float) -> QColor:

@@ -13,11 +13,10 @@ from hvassist.connections import Connection, ConnectionStore
 from hvassist.credentials import CredentialStore
 from hvassist.paths import AppPaths, app_paths
 from hvassist.remote.endpoint import Endpoint
-from hvassist.services.cluster_discovery import ClusterInfo, NodeInfo, apply_discovery
-from hvassist.services.diagnosis import GuestCredentials, HostTarget
 
 if TYPE_CHECKING:
     from hvassist.lab.runtime import Lab
+    from hvassist.services.diagnosis import HostTarget
 
 
 @dataclass
@@ -41,6 +40,7 @@ class AppContext:
     def create_demo(cls, scenario: str = "seed") -> AppContext:
         """A throwaway profile with the lab's hosts added: never touches saved connections or the keyring."""
         from hvassist.lab.runtime import start_lab
+        from hvassist.services.cluster_discovery import ClusterInfo, NodeInfo, apply_discovery
 
         home = tempfile.mkdtemp(prefix="hvassist-demo-")
         os.environ["HVASSIST_HOME"] = home
@@ -77,6 +77,9 @@ class AppContext:
         return lab_node_overrides(self.lab, node) if self.lab is not None else {}
 
     def host_targets(self) -> list[HostTarget]:
+        # The diagnosis service loads the remote stack (pywinrm, ...): here, not at start-up.
+        from hvassist.services.diagnosis import GuestCredentials, HostTarget
+
         out = []
         for c in self.connections.connections:
             if c.kind != "host":

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hvassist.lab.costs import Costs
 from hvassist.resources import resource_path
 
 HYPERV_WRITER_ID = "{66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}"
@@ -276,6 +277,7 @@ class Estate:
     clusters: list[Cluster] = field(default_factory=list)
     hosts: list[Host] = field(default_factory=list)
     credentials: Credentials = field(default_factory=Credentials)
+    costs: Costs | None = None  # a [costs] table switches the cost model on (hvassist.lab.costs)
     guest_credentials: Credentials | None = None  # an account valid inside the guests (for guest checks)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -336,7 +338,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
         kwargs[key] = _convert(hints[key], value, "%s.%s" % (where, key))
     try:
         return cls(**kwargs)
-    except TypeError as e:
+    except (TypeError, ValueError) as e:
         raise ScenarioError("%s: %s" % (where, e)) from None
 
 
@@ -366,6 +368,10 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
         raise ScenarioError("%s: expected a whole number" % where)
     if hint is str and not isinstance(value, str):
         raise ScenarioError("%s: expected text" % where)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError("%s: expected a number" % where)
+        return float(value)
     return value
 
 

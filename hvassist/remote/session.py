@@ -41,6 +41,35 @@ MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 STDIN_CHUNK = 100_000  # characters per Send; well under MaxEnvelopeSize (150 KB) once base64-encoded
 
 
+def _serialise_requests_set_environ() -> None:
+    """One thread at a time in ``requests.utils.set_environ``.
+
+    pywinrm's ``build_session`` (once per host connection) makes requests set ``os.environ["no_proxy"]``
+    for a moment and delete it again. Hosts connecting in parallel race on that: another thread
+    iterating the environment meanwhile fails with ``KeyError: 'no_proxy'``, and the whole diagnosis
+    with it. requests calls it only from its proxy check, so a lock around it costs nothing.
+    """
+    import contextlib
+
+    import requests.utils
+
+    original = requests.utils.set_environ
+    if getattr(original, "hvassist_serialised", False):
+        return
+    lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def set_environ(env_name: str, value: str | None) -> Generator[None, None, None]:
+        with lock, original(env_name, value):  # type: ignore[arg-type]
+            yield
+
+    set_environ.hvassist_serialised = True  # type: ignore[attr-defined]
+    requests.utils.set_environ = set_environ
+
+
+_serialise_requests_set_environ()
+
+
 @dataclass
 class RunResult:
     script: str
@@ -130,6 +159,9 @@ class HostSession:
         self._password = password
         self._protocol: Protocol | None = None
         self._shell_id: str | None = None
+        # A finished command is released lazily: before the next command, or not at all when the shell
+        # is deleted (which releases its commands), saving a round trip per host for one-script sessions.
+        self._finished_command: str | None = None
         self.scripts_run = 0
 
     @property
@@ -158,6 +190,10 @@ class HostSession:
             self.cancel.on_cancel(self._abort_transport)
             shell_id = protocol.open_shell(codepage=65001, noprofile=True)
             self._shell_id = shell_id
+            if protocol.transport.session is not None:
+                # pywinrm (proxy=None) never uses proxies from the environment; without this, requests
+                # would still re-read (and briefly rewrite) os.environ on every request to find that out.
+                protocol.transport.session.trust_env = False
         return protocol, shell_id
 
     def _abort_transport(self) -> None:
@@ -170,7 +206,7 @@ class HostSession:
 
     def close(self) -> None:
         proto, shell = self._protocol, self._shell_id
-        self._protocol = self._shell_id = None
+        self._protocol = self._shell_id = self._finished_command = None
         if proto is None:
             return
         try:
@@ -197,7 +233,9 @@ class HostSession:
         out = bytearray()
         err = bytearray()
         decoder = _IncrementalUtf8()
+        done = False
         with self._errors():
+            self._release_finished_command(proto, shell)
             command_id = proto.run_command(shell, "powershell.exe", [*POWERSHELL_ARGS, encoded_bootstrap()])
             try:
                 text = payload.decode("utf-8")
@@ -232,11 +270,10 @@ class HostSession:
                     if done:
                         break
             finally:
-                if not self.cancel.cancelled:
-                    try:
-                        proto.cleanup_command(shell, command_id)
-                    except Exception as exc:  # the command may already be gone
-                        log.debug("cleanup_command failed: %s", type(exc).__name__)
+                if done:
+                    self._finished_command = command_id
+                elif not self.cancel.cancelled:  # stop a command that is still running
+                    _cleanup_command(proto, shell, command_id)
         self.scripts_run += 1
         stdout = bytes(out).decode("utf-8", errors="replace")
         stderr = decode_stderr(bytes(err))
@@ -247,6 +284,11 @@ class HostSession:
                 "Read PowerShell's message below; it usually names what is missing or not allowed.",
                 detail=stderr, ps_error=stderr)
         return result
+
+    def _release_finished_command(self, proto: Protocol, shell: str) -> None:
+        command_id, self._finished_command = self._finished_command, None
+        if command_id is not None:
+            _cleanup_command(proto, shell, command_id)
 
     def run_json(self, script: str | Script, params: dict[str, Any] | None = None) -> Any:
         result = self.run(script, params)
@@ -310,6 +352,13 @@ class HostSession:
 
     def _errors(self) -> _ErrorTranslator:
         return _ErrorTranslator(self)
+
+
+def _cleanup_command(proto: Protocol, shell: str, command_id: str) -> None:
+    try:
+        proto.cleanup_command(shell, command_id)
+    except Exception as exc:  # the command may already be gone
+        log.debug("cleanup_command failed: %s", type(exc).__name__)
 
 
 class _ErrorTranslator:

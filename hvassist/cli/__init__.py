@@ -70,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hvassist.gui.app import run_gui
 
         return run_gui(demo=args.demo)
+    import logging
+
+    # one line per command, so the log file shows what ran (and where the app keeps its log)
+    logging.getLogger("hvassist").info("hvassist %s: command %s", __version__, args.command)
     return int(args.func(args))
 
 

@@ -31,6 +31,7 @@ class Lab:
     auth: Literal["ntlm", "basic"] = "ntlm"
     keep_wire_log: bool = False
     hosts: dict[str, LabHostEndpoint] = field(default_factory=dict)
+    clusters: dict[str, LabHostEndpoint] = field(default_factory=dict)  # cluster name -> a node's handler
     ca: LabCA | None = None
     ca_file: str = ""
     _tmp: str = ""
@@ -58,19 +59,28 @@ class Lab:
             if host.down:
                 continue
             handler = LabHost(self.estate, host)
-            tls = der = None
-            if self.ca is not None:
-                cert = self.ca.issue([host.name.lower(), "127.0.0.1", "localhost"])
-                tls, der = cert.ssl_context(), cert.cert_der
-            server = WinRMEndpoint(handler, users, auth=self.auth, tls=tls, tls_cert_der=der,
-                                   hooks=ServerHooks(), keep_wire_log=self.keep_wire_log).start()
-            self.hosts[host.name] = LabHostEndpoint(host.name, server, handler)
+            self.hosts[host.name] = LabHostEndpoint(host.name, self._serve(handler, host.name, users), handler)
+        # A cluster's name answers as one of its nodes that is up (as the cluster name resource does).
+        for cluster in self.estate.clusters:
+            node = next((self.hosts[n] for n in cluster.nodes if n in self.hosts), None)
+            if node is not None and cluster.name not in self.hosts:
+                self.clusters[cluster.name] = LabHostEndpoint(
+                    cluster.name, self._serve(node.handler, cluster.name, users), node.handler)
         return self
 
+    def _serve(self, handler: LabHost, name: str, users: dict[str, str]) -> WinRMEndpoint:
+        tls = der = None
+        if self.ca is not None:
+            cert = self.ca.issue([name.lower(), "127.0.0.1", "localhost"])
+            tls, der = cert.ssl_context(), cert.cert_der
+        return WinRMEndpoint(handler, users, auth=self.auth, tls=tls, tls_cert_der=der,
+                             hooks=ServerHooks(), keep_wire_log=self.keep_wire_log).start()
+
     def stop(self) -> None:
-        for h in self.hosts.values():
+        for h in [*self.hosts.values(), *self.clusters.values()]:
             h.server.stop()
         self.hosts.clear()
+        self.clusters.clear()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
@@ -81,8 +91,9 @@ class Lab:
         self.stop()
 
     def endpoint(self, host: str) -> Endpoint:
-        """How a client reaches ``host``. A host that is down gets a port nobody listens on."""
-        h = self.hosts.get(host) or next((v for k, v in self.hosts.items() if k.lower() == host.lower()), None)
+        """How a client reaches ``host`` (or a cluster name). A host that is down gets a port nobody listens on."""
+        served = {**self.clusters, **self.hosts}
+        h = served.get(host) or next((v for k, v in served.items() if k.lower() == host.lower()), None)
         if h is None:
             return Endpoint(host=host, address="127.0.0.1", port=_closed_port(), transport=self.transport,
                             auth=self.auth, ca_file=self.ca_file)

@@ -15,8 +15,9 @@ import tree_sitter_pwsh
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO.parent / "shared" / "ps-reference" / "cmdlets.json"
-if not REFERENCE.exists():  # a checkout elsewhere: ../shared beside the repo
-    REFERENCE = Path.cwd().parent / "shared" / "ps-reference" / "cmdlets.json"
+if not REFERENCE.exists():  # a checkout elsewhere (a worktree two levels down): the nearest shared/ above
+    REFERENCE = next((p / "shared" / "ps-reference" / "cmdlets.json" for p in [*REPO.parents, *Path.cwd().parents]
+                      if (p / "shared" / "ps-reference" / "cmdlets.json").exists()), REFERENCE)
 
 COMMON_PARAMETERS = {"verbose", "debug", "erroraction", "warningaction", "informationaction", "errorvariable",
                      "warningvariable", "informationvariable", "outvariable", "outbuffer", "pipelinevariable",

@@ -4,9 +4,9 @@ One module per area; add a module's ``ANSWERS`` here when it ships new scripts."
 
 from __future__ import annotations
 
-from hvassist.lab.answers import collect, probe, vm_changes
+from hvassist.lab.answers import collect, migrate, probe, vm_changes
 from hvassist.lab.answers.base import Answer, LabCall, LabPSError
 
-ANSWERS: dict[str, Answer] = {**collect.ANSWERS, **probe.ANSWERS, **vm_changes.ANSWERS}
+ANSWERS: dict[str, Answer] = {**collect.ANSWERS, **probe.ANSWERS, **vm_changes.ANSWERS, **migrate.ANSWERS}
 
 __all__ = ["ANSWERS", "Answer", "LabCall", "LabPSError"]

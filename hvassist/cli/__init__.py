@@ -17,6 +17,7 @@ from hvassist import __version__
 COMMAND_MODULES = [
     "hvassist.cli.diagnose_cmd",
     "hvassist.cli.lab_cmd",
+    "hvassist.cli.migrate_cmd",
 ]
 
 

@@ -277,7 +277,8 @@ class MigrationFlow:
     def export_runbook(self, path: Path | None = None) -> str:
         text = export_runbook(self._require(), self.runbook())
         if path is not None:
-            path.write_text(text, encoding="utf-8", newline="\r\n")
+            # with a BOM: Windows PowerShell reads a BOM-less file in the ANSI code page
+            path.write_text(text, encoding="utf-8-sig", newline="\r\n")
         return text
 
     # -- the downtime clock -------------------------------------------------------------------------

@@ -589,18 +589,27 @@ def _present_destination(e: _Eval, step: StepDef) -> StepResult:
             if d.state.lower() != "online":
                 bl.append(Blocker(None, "The CSV '%s' is %s on %s." % (d.name, d.state, e.dst_name),
                                   "Bring it online in Failover Cluster Manager, then check again."))
-        elif available is not None:
-            if still_source:
-                bl.append(Blocker(None, "The destination sees the LUN of '%s' while it is still a CSV of the source "
-                                  "cluster %s." % (c.name, e.src_name),
+        else:
+            seen_by = [n.name for n in e.facts.dest_nodes if c.signature in n.disks]
+            if still_source and (seen_by or available is not None):
+                bl.append(Blocker(None, "The destination sees the LUN of '%s' (%s) while it is still a CSV of the "
+                                  "source cluster %s." % (c.name, ", ".join(seen_by) or "available to the cluster",
+                                                          e.src_name),
                                   "Do not add it yet. Finish step 6 first (remove it from the source, unmask it from "
                                   "the source hosts), so that the two clusters never use it at the same time."))
-            else:
+            elif available is not None:
                 todo.append(Todo("Every destination node sees the LUN (disk signature %s, offered as '%s'), but it is "
                                  "not a CSV yet." % (c.signature, available.name), e.offer(add)))
-        else:
-            todo.append(Todo("The destination nodes do not see the LUN of '%s' (disk signature %s) yet: present it "
-                             "to every destination node in the SAN console." % (c.name, c.signature)))
+            elif seen_by and len(seen_by) < len(e.facts.dest_nodes):
+                todo.append(Todo("Only %s see(s) the LUN of '%s' (disk signature %s): present it to every destination "
+                                 "node in the SAN console." % (", ".join(seen_by), c.name, c.signature)))
+            elif seen_by:
+                todo.append(Todo("Every destination node sees the LUN of '%s', but the cluster does not offer it: it "
+                                 "is still reserved by another cluster, or already in use. Check that it is no longer "
+                                 "part of %s." % (c.name, e.src_name)))
+            else:
+                todo.append(Todo("The destination nodes do not see the LUN of '%s' (disk signature %s) yet: present "
+                                 "it to every destination node in the SAN console." % (c.name, c.signature)))
     if _csv_ready(e):
         missing = False
         for vm in e.vms:

@@ -192,6 +192,7 @@ class DestNode:
     switches: tuple[str, ...]
     vms: tuple[DestVM, ...]
     paths: dict[str, bool]
+    disks: tuple[str, ...] = ()  # signatures of the disks the node sees
 
 
 @dataclass(frozen=True)
@@ -367,7 +368,8 @@ def parse_dest_inventory(doc: Any) -> DestNode:
                                             norm_signature(_s(a, "signature")))
                               for a in (_obj(x, "available_disks[]") for x in _list(d, "available_disks", "d"))),
         switches=tuple(_s(_obj(s, "switches[]"), "name") for s in _list(d, "switches", "switches")),
-        vms=vms, paths={_s(p, "path"): _b(p, "exists") for p in (_obj(x, "paths[]") for x in _list(d, "paths", "p"))})
+        vms=vms, paths={_s(p, "path"): _b(p, "exists") for p in (_obj(x, "paths[]") for x in _list(d, "paths", "p"))},
+        disks=tuple(norm_signature(_s(_obj(k, "disks[]"), "signature")) for k in _list(d, "disks", "disks")))
 
 
 def _incompatibilities(d: dict[str, Any], key: str) -> tuple[Incompatibility, ...]:

@@ -1,5 +1,5 @@
 # hvassist-script: mig-dest-inventory/1
-# summary: Migration destination (2012 R2+): this node's OS, Hyper-V, virtual switches and registered VMs (with their adapters); the cluster's nodes, CSVs with their disk signature, VM roles and the disks available to it; and whether each given path exists here. Changes nothing.
+# summary: Migration destination (2012 R2+): this node's OS, Hyper-V, virtual switches, registered VMs (with their adapters) and the disks it sees; the cluster's nodes, CSVs with their disk signature, VM roles and the disks available to it; and whether each given path exists here. Changes nothing.
 # min-windows-server: 2012r2
 # powershell: 4.0
 # output: mig-dest-inventory.schema.json
@@ -114,6 +114,13 @@ if ($module) {
     })
 }
 
+# Disks this node sees (LUN masking): a LUN still reserved by another cluster is seen but not available.
+$disks = @(Get-Disk | ForEach-Object {
+    $id = Format-DiskId $_.Signature
+    if (-not $id) { $id = Format-DiskId $_.Guid }
+    [pscustomobject]@{ signature = $id; size_bytes = [int64]$_.Size; model = [string]$_.FriendlyName }
+})
+
 $paths = @()
 if ($P.Paths) {
     $paths = @(foreach ($p in @($P.Paths)) { [pscustomobject]@{ path = [string]$p; exists = [bool](Test-Path -LiteralPath ([string]$p)) } })
@@ -128,5 +135,6 @@ if ($P.Paths) {
     available_disks = $available
     switches = $switches
     vms = $vms
+    disks = $disks
     paths = $paths
 } | ConvertTo-Json -Depth 6 -Compress

@@ -286,6 +286,8 @@ def dest_inventory(call: LabCall) -> dict[str, Any]:
         "available_disks": available,
         "switches": [{"name": s.name, "type": s.type} for s in host.switches] if host.hyperv_module else [],
         "vms": vms if host.hyperv_module else [],
+        "disks": [{"signature": u.signature, "size_bytes": u.size_gb << 30, "model": "SAN Multi-Path Disk Device"}
+                  for u in estate.luns if _sees(estate, host, u)],
         "paths": paths,
     }
 

@@ -113,11 +113,14 @@ def test_without_the_mapping_compare_vm_blocks_mig_switch(make_flow, migration_l
     flow.start(SOURCE, DEST)
     flow.check()
     prepare_source(flow, migration_lab)
-    flow.set_switch_mapping("LegacyNet", None)  # the administrator changes their mind
-    migration_lab.estate.host("NEW01").switches.append(type(migration_lab.estate.host("NEW01").switches[0])(
-        "LegacyNet"))  # ...and creates the switch on NEW01 only
     move_lun(flow, migration_lab)
-    checklist = flow.checklist
-    step1 = checklist.step("prepare-destination")
-    assert any(b.vm == "mig-switch" and "NEW02" in b.problem for b in step1.blockers), "NEW02 still lacks it"
-    assert checklist.runbook_blockers()
+    flow.set_switch_mapping("LegacyNet", None)  # the administrator changes their mind after the LUN moved
+    checklist = flow.check()
+    register = checklist.step("register-in-place")
+    assert [(b.vm, b.problem) for b in register.blockers] == [
+        ("mig-switch", "Compare-VM reports: 33012 Could not find Ethernet switch 'LegacyNet'.")]
+    assert "Choose a destination switch for 'LegacyNet'" in register.blockers[0].fix
+    assert any("Compare-VM" in r for r in checklist.runbook_blockers())
+    with pytest.raises(NotAllowedYet):
+        flow.run("register:A7C3E5F1-9B2D-4C6E-8A0F-13D5B7E9C905", confirmed=True)
+    assert not any(vm.name == "mig-switch" for vm in migration_lab.estate.host("NEW01").vms)

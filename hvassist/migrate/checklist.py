@@ -371,8 +371,8 @@ def _inventory_source(e: _Eval, step: StepDef) -> StepResult:
     for vm in e.vms:
         latest = e.latest.get(vm.id)
         nics = "; ".join("'%s' → switch '%s', MAC %s (%s)" % (
-            n.get("name"), n.get("switch") or "not connected", _mac(str(n.get("mac", ""))),
-            "static" if n.get("static_mac") else "dynamic") for n in vm.nics) or "no network adapters"
+            x.get("name"), x.get("switch") or "not connected", _mac(str(x.get("mac", ""))),
+            "static" if x.get("static_mac") else "dynamic") for x in vm.nics) or "no network adapters"
         ev.append("%s (ID %s) on %s: configuration %s; disks: %s; adapters: %s." % (
             vm.name, vm.id.lower(), e.node_of(vm), vm.config_path, _names(vm.vhds), nics))
         for f in [vm.config_path, *vm.vhds]:
@@ -381,11 +381,11 @@ def _inventory_source(e: _Eval, step: StepDef) -> StepResult:
                                   "the destination." % (f, _names(folders)),
                                   "Move it onto the CSV first (with %s off, in Hyper-V Manager on %s), or move the "
                                   "CSV that holds it too." % (vm.name, e.node_of(vm))))
-        for n in vm.nics:
-            if not n.get("static_mac"):
+        for nic in vm.nics:
+            if not nic.get("static_mac"):
                 warn.append("%s uses a dynamic MAC address (%s); it may change on the destination. If the guest has "
                             "a DHCP reservation or a licence bound to it, make it static on the source first." % (
-                                vm.name, _mac(str(n.get("mac", "")))))
+                                vm.name, _mac(str(nic.get("mac", "")))))
         if latest is None:
             warn.append("%s was not reported by the source in this check (last seen %s); hvassist uses what it saw "
                         "then." % (vm.name, vm.last_seen or "?"))

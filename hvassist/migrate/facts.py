@@ -309,7 +309,8 @@ def _cluster(value: Any, where: str) -> ClusterInfo | None:
     if value is None:
         return None
     c = _obj(value, where)
-    nodes = tuple((_s(n, "name"), _s(n, "state")) for n in (_obj(x, where + ".nodes") for x in _list(c, "nodes", where)))
+    nodes = tuple((_s(n, "name"), _s(n, "state"))
+                  for n in (_obj(x, where + ".nodes") for x in _list(c, "nodes", where)))
     return ClusterInfo(_s(c, "name"), _s(c, "domain"), nodes)
 
 

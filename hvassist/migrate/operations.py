@@ -200,15 +200,16 @@ def export_runbook(state: MigrationState, ops: list[Operation]) -> str:
     host = ops[0].host if ops else state.dest.name
     scripts = sorted({op.script for op in ops})
     lines = [
-        "# hvassist migration runbook: %s -> %s (migration %s)" % (state.source.name, state.dest.name, state.id),
+        "# hvassist migration runbook: %s -> %s (migration %s)" % (_comment_safe(state.source.name),
+                                                                  _comment_safe(state.dest.name), state.id),
         "# Generated %s by hvassist %s." % (now_iso(), __version__),
         "# Run it on %s in an elevated Windows PowerShell (4.0 or later) as an administrator of %s." % (
-            host, state.dest.name),
+            _comment_safe(host), _comment_safe(state.dest.name)),
         "# Before you start: every step of the checklist up to 'Present the LUN to the destination' has passed.",
         "# Each step asks before it runs (y = run, s = skip, q = stop). Values are data in $Runbook below.",
         "#",
     ]
-    lines += ["#   %2d. %s" % (i, op.title) for i, op in enumerate(ops, 1)]
+    lines += ["#   %2d. %s" % (i, _comment_safe(op.title)) for i, op in enumerate(ops, 1)]
     lines += [
         "#Requires -Version 4.0",
         "$ErrorActionPreference = 'Stop'",
@@ -220,9 +221,9 @@ def export_runbook(state: MigrationState, ops: list[Operation]) -> str:
     ]
     for name in scripts:
         text = get_script(name).text.rstrip("\n")
-        lines += ["function Invoke-Hv%s {" % "".join(p.capitalize() for p in name.split("-")), text, "}", ""]
+        lines += ["function %s {" % _function_name(name), text, "}", ""]
     lines += ["$Scripts = @{"]
-    lines += ["    '%s' = ${function:Invoke-Hv%s}" % (n, "".join(p.capitalize() for p in n.split("-"))) for n in scripts]
+    lines += ["    '%s' = ${function:%s}" % (n, _function_name(n)) for n in scripts]
     lines += [
         "}",
         "",
@@ -245,6 +246,15 @@ def export_runbook(state: MigrationState, ops: list[Operation]) -> str:
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _function_name(script: str) -> str:
+    return "Invoke-Hv" + "".join(p.capitalize() for p in script.split("-"))
+
+
+def _comment_safe(text: str) -> str:
+    """Text for a comment line: no line breaks (a name must never end the comment and become code)."""
+    return "".join(" " if ord(c) < 32 or c in "\u0085\u2028\u2029" else c for c in text)
 
 
 def op_is_done(state: MigrationState, op_id: str) -> bool:

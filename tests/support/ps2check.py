@@ -35,40 +35,40 @@ REQUIRES = re.compile(r"(?im)^#requires\s+-version\s+([3-9])")
 # Commands PowerShell 2.0 has (Microsoft.PowerShell.* 2.0 and WSMan), plus the 2008 R2 FailoverClusters module.
 _PS2_WORDS = """
 Add-Content Add-History Add-Member Add-PSSnapin Add-Type Clear-Content Clear-Item Clear-ItemProperty Clear-Variable
-Compare-Object ConvertFrom-Csv ConvertFrom-SecureString ConvertFrom-StringData Convert-Path ConvertTo-Csv ConvertTo-
-Html ConvertTo-SecureString ConvertTo-Xml Copy-Item Copy-ItemProperty Export-Alias Export-Clixml Export-Csv Export-
-FormatData Export-ModuleMember Exit-PSSession Enter-PSSession ForEach-Object Format-Custom Format-List Format-Table
-Format-Wide Get-Acl Get-Alias Get-AuthenticodeSignature Get-ChildItem Get-Command Get-Content Get-Counter Get-
-Credential Get-Culture Get-Date Get-Event Get-EventLog Get-ExecutionPolicy Get-FormatData Get-Help Get-History Get-
-Host Get-HotFix Get-Item Get-ItemProperty Get-Job Get-Location Get-Member Get-Module Get-PSDrive Get-PSProvider Get-
-PSSession Get-PSSnapin Get-PfxCertificate Get-Process Get-Random Get-Service Get-TraceSource Get-Transaction Get-
-UICulture Get-Unique Get-Variable Get-WinEvent Get-WmiObject Group-Object Import-Alias Import-Clixml Import-Csv
-Import-LocalizedData Import-Module Invoke-Command Invoke-Expression Invoke-History Invoke-Item Invoke-WmiMethod
-Join-Path Limit-EventLog Measure-Command Measure-Object Move-Item Move-ItemProperty New-Alias New-Event New-EventLog
-New-Item New-ItemProperty New-Module New-ModuleManifest New-Object New-PSDrive New-PSSession New-Service New-
-TimeSpan New-Variable New-WebServiceProxy Out-Default Out-File Out-GridView Out-Host Out-Null Out-Printer Out-String
-Pop-Location Push-Location Read-Host Receive-Job Register-WmiEvent Remove-Item Remove-ItemProperty Remove-Job
-Remove-Module Remove-PSDrive Remove-PSSession Remove-Variable Remove-WmiObject Rename-Item Rename-ItemProperty
-Resolve-Path Restart-Computer Restart-Service Select-Object Select-String Select-Xml Set-Acl Set-Alias Set-Content
-Set-Date Set-ExecutionPolicy Set-Item Set-ItemProperty Set-Location Set-PSDebug Set-Service Set-StrictMode Set-
-Variable Set-WmiInstance Sort-Object Split-Path Start-Job Start-Process Start-Service Start-Sleep Start-Transcript
-Stop-Computer Stop-Job Stop-Process Stop-Service Stop-Transcript Tee-Object Test-Connection Test-Path Trace-Command
-Update-FormatData Update-TypeData Wait-Event Wait-Job Wait-Process Where-Object Write-Debug Write-Error Write-
-EventLog Write-Host Write-Output Write-Progress Write-Verbose Write-Warning Add-ClusterDisk Add-
-ClusterFileServerRole Add-ClusterGenericApplicationRole Add-ClusterGenericServiceRole Add-ClusterGroup Add-
-ClusterNode Add-ClusterResource Add-ClusterResourceDependency Add-ClusterResourceType Add-ClusterSharedVolume Add-
-ClusterVirtualMachineRole Block-ClusterAccess Clear-ClusterDiskReservation Clear-ClusterNode Get-Cluster Get-
-ClusterAccess Get-ClusterAvailableDisk Get-ClusterGroup Get-ClusterLog Get-ClusterNetwork Get-
-ClusterNetworkInterface Get-ClusterNode Get-ClusterOwnerNode Get-ClusterParameter Get-ClusterQuorum Get-
-ClusterResource Get-ClusterResourceDependency Get-ClusterResourceDependencyReport Get-ClusterResourceType Get-
-ClusterSharedVolume Grant-ClusterAccess Move-ClusterGroup Move-ClusterResource Move-ClusterSharedVolume Move-
-ClusterVirtualMachineRole New-Cluster Remove-Cluster Remove-ClusterAccess Remove-ClusterGroup Remove-ClusterNode
-Remove-ClusterResource Remove-ClusterResourceDependency Remove-ClusterResourceType Remove-ClusterSharedVolume
-Repair-ClusterSharedVolume Resume-ClusterNode Resume-ClusterResource Set-ClusterLog Set-ClusterOwnerNode Set-
-ClusterParameter Set-ClusterQuorum Set-ClusterResourceDependency Start-Cluster Start-ClusterGroup Start-ClusterNode
-Start-ClusterResource Stop-Cluster Stop-ClusterGroup Stop-ClusterNode Stop-ClusterResource Suspend-ClusterNode
-Suspend-ClusterResource Test-Cluster Test-ClusterResourceFailure Update-ClusterIPResource Update-
-ClusterVirtualMachineConfiguration
+Compare-Object ConvertFrom-Csv ConvertFrom-SecureString ConvertFrom-StringData Convert-Path ConvertTo-Csv
+ConvertTo-Html ConvertTo-SecureString ConvertTo-Xml Copy-Item Copy-ItemProperty Export-Alias Export-Clixml
+Export-Csv Export-FormatData Export-ModuleMember Exit-PSSession Enter-PSSession ForEach-Object Format-Custom
+Format-List Format-Table Format-Wide Get-Acl Get-Alias Get-AuthenticodeSignature Get-ChildItem Get-Command
+Get-Content Get-Counter Get-Credential Get-Culture Get-Date Get-Event Get-EventLog Get-ExecutionPolicy
+Get-FormatData Get-Help Get-History Get-Host Get-HotFix Get-Item Get-ItemProperty Get-Job Get-Location Get-Member
+Get-Module Get-PSDrive Get-PSProvider Get-PSSession Get-PSSnapin Get-PfxCertificate Get-Process Get-Random
+Get-Service Get-TraceSource Get-Transaction Get-UICulture Get-Unique Get-Variable Get-WinEvent Get-WmiObject
+Group-Object Import-Alias Import-Clixml Import-Csv Import-LocalizedData Import-Module Invoke-Command
+Invoke-Expression Invoke-History Invoke-Item Invoke-WmiMethod Join-Path Limit-EventLog Measure-Command
+Measure-Object Move-Item Move-ItemProperty New-Alias New-Event New-EventLog New-Item New-ItemProperty New-Module
+New-ModuleManifest New-Object New-PSDrive New-PSSession New-Service New-TimeSpan New-Variable New-WebServiceProxy
+Out-Default Out-File Out-GridView Out-Host Out-Null Out-Printer Out-String Pop-Location Push-Location Read-Host
+Receive-Job Register-WmiEvent Remove-Item Remove-ItemProperty Remove-Job Remove-Module Remove-PSDrive
+Remove-PSSession Remove-Variable Remove-WmiObject Rename-Item Rename-ItemProperty Resolve-Path Restart-Computer
+Restart-Service Select-Object Select-String Select-Xml Set-Acl Set-Alias Set-Content Set-Date Set-ExecutionPolicy
+Set-Item Set-ItemProperty Set-Location Set-PSDebug Set-Service Set-StrictMode Set-Variable Set-WmiInstance
+Sort-Object Split-Path Start-Job Start-Process Start-Service Start-Sleep Start-Transcript Stop-Computer Stop-Job
+Stop-Process Stop-Service Stop-Transcript Tee-Object Test-Connection Test-Path Trace-Command Update-FormatData
+Update-TypeData Wait-Event Wait-Job Wait-Process Where-Object Write-Debug Write-Error Write-EventLog Write-Host
+Write-Output Write-Progress Write-Verbose Write-Warning Add-ClusterDisk Add-ClusterFileServerRole
+Add-ClusterGenericApplicationRole Add-ClusterGenericServiceRole Add-ClusterGroup Add-ClusterNode Add-ClusterResource
+Add-ClusterResourceDependency Add-ClusterResourceType Add-ClusterSharedVolume Add-ClusterVirtualMachineRole
+Block-ClusterAccess Clear-ClusterDiskReservation Clear-ClusterNode Get-Cluster Get-ClusterAccess
+Get-ClusterAvailableDisk Get-ClusterGroup Get-ClusterLog Get-ClusterNetwork Get-ClusterNetworkInterface
+Get-ClusterNode Get-ClusterOwnerNode Get-ClusterParameter Get-ClusterQuorum Get-ClusterResource
+Get-ClusterResourceDependency Get-ClusterResourceDependencyReport Get-ClusterResourceType Get-ClusterSharedVolume
+Grant-ClusterAccess Move-ClusterGroup Move-ClusterResource Move-ClusterSharedVolume Move-ClusterVirtualMachineRole
+New-Cluster Remove-Cluster Remove-ClusterAccess Remove-ClusterGroup Remove-ClusterNode Remove-ClusterResource
+Remove-ClusterResourceDependency Remove-ClusterResourceType Remove-ClusterSharedVolume Repair-ClusterSharedVolume
+Resume-ClusterNode Resume-ClusterResource Set-ClusterLog Set-ClusterOwnerNode Set-ClusterParameter Set-ClusterQuorum
+Set-ClusterResourceDependency Start-Cluster Start-ClusterGroup Start-ClusterNode Start-ClusterResource Stop-Cluster
+Stop-ClusterGroup Stop-ClusterNode Stop-ClusterResource Suspend-ClusterNode Suspend-ClusterResource Test-Cluster
+Test-ClusterResourceFailure Update-ClusterIPResource Update-ClusterVirtualMachineConfiguration
 """
 PS2_COMMANDS = {c.lower() for c in _PS2_WORDS.split()}
 NATIVE = {"vssadmin", "vssadmin.exe", "wmic", "wmic.exe"}

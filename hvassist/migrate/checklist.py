@@ -820,7 +820,8 @@ def _vm_readiness(e: _Eval, steps: list[StepResult]) -> list[VMReadiness]:
             everywhere = None if not dest_switches or not wanted else all(wanted in s for s in dest_switches.values())
             nics.append(NicReadiness(str(n.get("name", "")), switch, mapped, _mac(str(n.get("mac", ""))),
                                      bool(n.get("static_mac")), everywhere))
-        files = [(f, any(under(f, p) for p in e.moved_paths()), e.facts.dest_path_exists(f))
+        ready = _csv_ready(e)  # before the LUN is a CSV there, "not found on the destination" means nothing
+        files = [(f, any(under(f, p) for p in e.moved_paths()), e.facts.dest_path_exists(f) if ready else None)
                  for f in [vm.config_path, *vm.vhds]]
         cf = e.facts.compare.get(vm.id)
         dvm = e.facts.dest_vm(vm.id)

@@ -12,7 +12,7 @@ from hvassist.audit import AuditLog
 from hvassist.connections import Connection, ConnectionStore
 from hvassist.credentials import CredentialStore
 from hvassist.paths import AppPaths, app_paths
-from hvassist.services.diagnosis import HostTarget
+from hvassist.services.diagnosis import GuestCredentials, HostTarget
 
 if TYPE_CHECKING:
     from hvassist.lab.runtime import Lab
@@ -50,7 +50,7 @@ class AppContext:
         store = ConnectionStore(paths.config / "connections.json", creds)
         lab = start_lab(scenario)
         estate = lab.estate
-        customer = store.add_group("Lab: %s" % (estate.description or estate.name), username=lab.username,
+        customer = store.add_group("Demo lab (%s)" % estate.name, username=lab.username,
                                    password=lab.password)
         for cluster in estate.clusters:
             site = store.add_group(cluster.name, parent=customer.id)
@@ -58,7 +58,7 @@ class AppContext:
                 _add_lab_host(store, lab, node, site.id)
         clustered = {n.lower() for c in estate.clusters for n in c.nodes}
         for h in estate.hosts:
-            if h.name.lower() not in clustered:
+            if h.name.lower() not in clustered and h.role == "hyperv":  # file servers are not diagnosed
                 _add_lab_host(store, lab, h.name, customer.id)
         return cls(paths, creds, store, AuditLog(paths.audit_log), lab=lab, demo=True, _throwaway=home)
 
@@ -68,7 +68,12 @@ class AppContext:
             if c.kind != "host":
                 continue
             r = self.connections.resolve(c)
-            out.append(HostTarget(r.endpoint, r.username, r.password or ""))
+            # in the demo, guests and file servers are lab endpoints too, with the scenario's guest account
+            lab = self.lab
+            guest = (GuestCredentials(lab.guest_username, lab.guest_password)
+                     if lab is not None and lab.guest_username and lab.guest_password else None)
+            out.append(HostTarget(r.endpoint, r.username, r.password or "", guest=guest,
+                                  resolve=lab.endpoint if lab is not None else None))
         return out
 
     def ensure_migration_lab(self) -> Lab | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+import sys
 import threading
 
 from hvassist.paths import app_paths
@@ -49,10 +50,23 @@ class RedactingFilter(logging.Filter):
 
 
 _configured = False
+_base_factory = logging.getLogRecordFactory()
+
+
+def _redacting_record_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+    """Every record is redacted when it is created, so no handler (file, console, test capture) sees a secret."""
+    record = _base_factory(*args, **kwargs)
+    RedactingFilter().filter(record)
+    return record
+
+
+def install_redaction() -> None:
+    logging.setLogRecordFactory(_redacting_record_factory)
 
 
 def setup_logging(verbosity: int = 0, to_file: bool = True) -> None:
     global _configured
+    install_redaction()
     root = logging.getLogger()
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     if _configured:
@@ -60,11 +74,12 @@ def setup_logging(verbosity: int = 0, to_file: bool = True) -> None:
         return
     _configured = True
     root.setLevel(min(level, logging.INFO))
-    console = logging.StreamHandler()
-    console.setLevel(level)
-    console.addFilter(RedactingFilter())
-    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root.addHandler(console)
+    if sys.stderr is not None:  # None in the windowed Windows build: the log file is all there is
+        console = logging.StreamHandler()
+        console.setLevel(level)
+        console.addFilter(RedactingFilter())
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(console)
     if to_file:
         paths = app_paths().ensure()
         fh = logging.handlers.RotatingFileHandler(paths.app_log, maxBytes=2_000_000, backupCount=3,

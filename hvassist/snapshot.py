@@ -7,11 +7,27 @@ with a plain message (never a KeyError from deep inside).
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 HYPERV_WRITER_ID = "{66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}"
+# PowerShell name and the names Hyper-V Manager shows, in the versions hvassist knows
+BACKUP_IC_NAMES = ("vss", "backup (volume shadow copy)", "backup (volume checkpoint)", "backup (volume snapshot)")
+VIRTUAL_MACHINES_SID = "S-1-5-83-0"  # NT VIRTUAL MACHINE\Virtual Machines
+
+
+def version_tuple(text: str | None) -> tuple[int, ...]:
+    """'6.3.9600.16384' -> (6, 3, 9600, 16384); anything not numeric is dropped."""
+    out: list[int] = []
+    for part in (text or "").split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        if not digits:
+            break
+        out.append(int(digits))
+    return tuple(out)
 
 
 class SnapshotError(ValueError):
@@ -24,8 +40,24 @@ class DiskFact:
     controller_type: str
     controller_number: int
     controller_location: int
-    disk_number: int | None
-    shared: bool
+    disk_number: int | None  # a pass-through disk: the host's disk number
+    shared: bool  # shared VHDX (SupportPersistentReservations)
+    vhd_type: str | None = None  # Fixed, Dynamic, Differencing; None when unknown
+    file_size_bytes: int | None = None
+    chain: tuple[str, ...] = ()  # parent paths of a differencing disk, nearest first
+    vm_access: bool | None = None  # ACL has NT VIRTUAL MACHINE\<VM id>; None when not checked
+
+    @property
+    def is_passthrough(self) -> bool:
+        return self.disk_number is not None
+
+    @property
+    def on_share(self) -> bool:
+        return self.path.startswith("\\\\")
+
+    @property
+    def is_vhd_set(self) -> bool:
+        return self.path.lower().endswith(".vhds")
 
 
 @dataclass(frozen=True)
@@ -80,12 +112,42 @@ class VMFact:
     checkpoints: tuple[CheckpointFact, ...]
     autorecovery_files: tuple[FileFact, ...]
     guest: GuestFact | None
+    replication_mode: str = ""
+    fibre_channel_adapters: int = 0
 
     def integration_service(self, name: str) -> IntegrationServiceFact | None:
         for s in self.integration_services:
             if s.name.lower() == name.lower():
                 return s
         return None
+
+    @property
+    def backup_ic(self) -> IntegrationServiceFact | None:
+        """The "Backup (volume shadow copy)" integration service (PowerShell name VSS)."""
+        return next((i for i in self.integration_services if i.name.lower() in BACKUP_IC_NAMES), None)
+
+    @property
+    def running(self) -> bool:
+        return self.state.lower() == "running"
+
+    @property
+    def guest_os(self) -> str:
+        return (self.guest.os_name or "") if self.guest else ""
+
+    @property
+    def config_version(self) -> tuple[int, ...]:
+        return version_tuple(self.version)
+
+    @property
+    def share_servers(self) -> list[str]:
+        """Servers of the \\\\server\\share paths holding this VM's disks or configuration (lower case)."""
+        out: list[str] = []
+        for p in [d.path for d in self.disks] + [self.config_location]:
+            if p.startswith("\\\\"):
+                server = p[2:].split("\\")[0].lower()
+                if server and server not in out:
+                    out.append(server)
+        return out
 
 
 @dataclass(frozen=True)
@@ -122,6 +184,18 @@ class EventFact:
 
 
 @dataclass(frozen=True)
+class CSVNodeState:
+    node: str
+    state: str  # Direct, FileSystemRedirected, BlockRedirected, Unavailable
+    fs_redirected_reason: str
+    block_redirected_reason: str
+
+    @property
+    def redirected(self) -> bool:
+        return self.state.lower() not in ("direct", "")
+
+
+@dataclass(frozen=True)
 class CSVFact:
     name: str
     state: str
@@ -130,6 +204,17 @@ class CSVFact:
     size_bytes: int
     free_bytes: int
     redirected: bool
+    node_states: tuple[CSVNodeState, ...] = ()
+
+    def state_on(self, node: str) -> CSVNodeState | None:
+        return next((n for n in self.node_states if n.node.lower() == node.lower()), None)
+
+
+@dataclass(frozen=True)
+class VMGroupFact:
+    name: str
+    owner: str
+    state: str
 
 
 @dataclass(frozen=True)
@@ -137,6 +222,38 @@ class ClusterFact:
     name: str
     functional_level: int
     nodes: tuple[tuple[str, str], ...]  # (name, state)
+    vm_groups: tuple[VMGroupFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class VolumeFact:
+    device_id: str
+    name: str  # C:\, C:\ClusterStorage\Volume1\, or \\?\Volume{...}\ without a mount point
+    label: str
+    file_system: str
+    size_bytes: int
+    free_bytes: int
+
+
+@dataclass(frozen=True)
+class HostDiskFact:
+    number: int
+    partition_style: str
+    signature: str | None  # 8 lower-case hex digits (MBR); None for GPT
+
+
+@dataclass(frozen=True)
+class ServiceRegistration:
+    display_name: str
+    state: str
+    start_mode: str
+    service_dll: str | None
+
+
+@dataclass(frozen=True)
+class ShadowFact:
+    shadow_id: str
+    original_volume: str  # \\?\Volume{...}\ (language-neutral part of vssadmin's text)
 
 
 @dataclass(frozen=True)
@@ -149,6 +266,22 @@ class HostFact:
     product_type: int
     ps_version: str
     cluster: ClusterFact | None
+    volumes: tuple[VolumeFact, ...] = ()
+    disks: tuple[HostDiskFact, ...] = ()
+    swprv: ServiceRegistration | None = None
+    service_logon_right: tuple[str, ...] | None = None  # None: could not be read
+    hotfixes_checked: tuple[str, ...] = ()
+    hotfixes_installed: tuple[str, ...] = ()
+
+    @property
+    def is_client(self) -> bool:
+        return self.product_type == 1
+
+    @property
+    def host_vss_flow(self) -> bool:
+        """Whether host-level backups go through the host's VSS (2012 R2 and older) rather than
+        production checkpoints and RCT (2016 and later)."""
+        return not self.is_2016_or_later
 
     @property
     def os_key(self) -> str:
@@ -174,6 +307,76 @@ class HostFact:
 
 
 @dataclass(frozen=True)
+class GuestVolumeFact:
+    device_id: str
+    name: str  # drive letter path (D:\\) or the volume GUID path when it has no mount point
+    label: str
+    file_system: str
+    size_bytes: int
+    free_bytes: int
+
+
+@dataclass(frozen=True)
+class ShadowStorageFact:
+    for_volume: str  # device ids (\\?\Volume{...}\)
+    on_volume: str
+    max_bytes: int
+    used_bytes: int
+
+
+@dataclass(frozen=True)
+class GuestFacts:
+    """What a look inside a Windows guest saw (``collect-guest`` output)."""
+
+    computer_name: str
+    os_caption: str
+    os_version: str
+    vmicvss_state: str | None  # Running, Stopped; None when the service does not exist
+    vmicvss_start_mode: str | None  # Auto, Manual, Disabled
+    clussvc_state: str | None
+    dynamic_partitions: int
+    disk_signatures: tuple[str, ...]  # MBR signatures, 8 lower-case hex digits
+    volumes: tuple[GuestVolumeFact, ...]
+    shadow_storage: tuple[ShadowStorageFact, ...]
+    scope_snapshots: int | None  # registry SystemRestore\ScopeSnapshots; None when not set
+    iscsi_sessions: int
+    writers: tuple[WriterFact, ...]
+    events: tuple[EventFact, ...]
+
+    def volume(self, device_id: str) -> GuestVolumeFact | None:
+        return next((v for v in self.volumes if v.device_id.lower() == device_id.lower()), None)
+
+
+@dataclass(frozen=True)
+class GuestInspection:
+    """The result of trying to look inside one VM's guest."""
+
+    vm_id: str
+    status: str  # "done", "failed", "not-possible"
+    method: str = ""  # "powershell-direct", "winrm"
+    reason: str = ""  # plain words when not done
+    facts: GuestFacts | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status == "done" and self.facts is not None
+
+
+@dataclass(frozen=True)
+class FileServerCheck:
+    """What hvassist learned from a file server that holds VM files (SMB 3 shares)."""
+
+    server: str  # as it appears in the VM's paths (\\server\share)
+    status: str  # "done", "failed", "not-possible"
+    reason: str = ""
+    agent_state: str | None = None  # the File Server VSS Agent service: Running, Stopped; None: not installed
+
+    @property
+    def done(self) -> bool:
+        return self.status == "done"
+
+
+@dataclass(frozen=True)
 class HostSnapshot:
     schema: str
     collected_at: str
@@ -184,11 +387,46 @@ class HostSnapshot:
     providers: tuple[ProviderFact, ...]
     events: tuple[EventFact, ...]
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    shadows: tuple[ShadowFact, ...] = ()
+    guests: Mapping[str, GuestInspection] = field(default_factory=dict, compare=False)  # by VM id
+    file_servers: Mapping[str, FileServerCheck] = field(default_factory=dict, compare=False)  # by server, lower
 
     def vm(self, name: str) -> VMFact | None:
         for v in self.vms:
             if v.name == name:
                 return v
+        return None
+
+    def guest_facts(self, vm: VMFact) -> GuestFacts | None:
+        g = self.guests.get(vm.id)
+        return g.facts if g is not None and g.done else None
+
+    def with_guests(self, guests: Mapping[str, GuestInspection]) -> HostSnapshot:
+        return dataclasses.replace(self, guests=dict(guests))
+
+    def with_file_servers(self, servers: Mapping[str, FileServerCheck]) -> HostSnapshot:
+        return dataclasses.replace(self, file_servers={k.lower(): v for k, v in servers.items()})
+
+    def share_servers(self) -> dict[str, list[VMFact]]:
+        """File servers (lower case) holding VM files, with the VMs on them."""
+        out: dict[str, list[VMFact]] = {}
+        for vm in self.vms:
+            for server in vm.share_servers:
+                out.setdefault(server, []).append(vm)
+        return out
+
+    def volume_of(self, path: str) -> str:
+        """The volume a path lives on, as a comparable key: a CSV or mount point, a drive, or a share."""
+        return volume_key(path, [v.name for v in self.host.volumes] + [c.path for c in self.csvs])
+
+    def free_space(self, volume: str) -> tuple[int, int] | None:
+        """(free, size) in bytes of the volume with this key, from the CSV list or Win32_Volume."""
+        for c in self.csvs:
+            if volume_key(c.path, [c.path]) == volume and c.size_bytes:
+                return c.free_bytes, c.size_bytes
+        for v in self.host.volumes:
+            if volume_key(v.name, [v.name]) == volume and v.size_bytes:
+                return v.free_bytes, v.size_bytes
         return None
 
     @property
@@ -242,22 +480,88 @@ def _obj(d: Any, where: str) -> dict[str, Any]:
     return d
 
 
-def parse_snapshot(doc: Any) -> HostSnapshot:
-    d = _obj(doc, "output")
-    schema = _s(d, "schema", "output")
-    if not schema.startswith("collect-host/"):
-        raise SnapshotError("this is not hvassist collector output (schema %r)" % schema)
-    h = _obj(d.get("host"), "host")
+def _opt_s(d: dict[str, Any], key: str, where: str) -> str | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise SnapshotError("%s.%s should be text" % (where, key))
+    return v
+
+
+def _opt_i(d: dict[str, Any], key: str) -> int | None:
+    v = d.get(key)
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _strings(d: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    v = d.get(key)
+    if v is None:
+        return ()
+    if isinstance(v, str):  # ConvertTo-Json unwraps a one-element array
+        return (v,)
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise SnapshotError("%s.%s should be a list of text" % (where, key))
+    return tuple(v)
+
+
+def parse_events(items: list[dict[str, Any]]) -> tuple[EventFact, ...]:
+    out = []
+    for e in items:
+        props = e.get("properties") or []
+        if isinstance(props, str):
+            props = [props]
+        out.append(EventFact(_s(e, "log", "event"), _s(e, "provider", "event"), _i(e, "id", "event"),
+                             _s(e, "level", "event"), _s(e, "time", "event"), _s(e, "message", "event"),
+                             tuple(str(p) for p in props)))
+    return tuple(out)
+
+
+def _disk(x: dict[str, Any], w: str) -> DiskFact:
+    vm_access = x.get("vm_access")
+    return DiskFact(_s(x, "path", w), _s(x, "controller_type", w), _i(x, "controller_number", w),
+                    _i(x, "controller_location", w), _opt_i(x, "disk_number"), _b(x, "shared", w),
+                    _opt_s(x, "vhd_type", w), _opt_i(x, "file_size_bytes"), _strings(x, "chain", w),
+                    vm_access if isinstance(vm_access, bool) else None)
+
+
+def _host(h: dict[str, Any]) -> HostFact:
     c = h.get("cluster")
     cluster = None
     if c is not None:
         c = _obj(c, "host.cluster")
         cluster = ClusterFact(_s(c, "name", "cluster"), _i(c, "functional_level", "cluster"),
                               tuple((_s(n, "name", "node"), _s(n, "state", "node"))
-                                    for n in _list(c, "nodes", "cluster")))
-    host = HostFact(_s(h, "name", "host"), _s(h, "domain", "host"), _s(h, "os_caption", "host"),
-                    _s(h, "os_version", "host"), _i(h, "os_build", "host"), _i(h, "product_type", "host", 3),
-                    _s(h, "ps_version", "host"), cluster)
+                                    for n in _list(c, "nodes", "cluster")),
+                              tuple(VMGroupFact(_s(g, "name", "group"), _s(g, "owner", "group"),
+                                                _s(g, "state", "group")) for g in _list(c, "vm_groups", "cluster")))
+    sw = h.get("swprv")
+    swprv = None
+    if isinstance(sw, dict):
+        swprv = ServiceRegistration(_s(sw, "display_name", "swprv"), _s(sw, "state", "swprv"),
+                                    _s(sw, "start_mode", "swprv"), _opt_s(sw, "service_dll", "swprv"))
+    rights = h.get("service_logon_right")
+    return HostFact(
+        _s(h, "name", "host"), _s(h, "domain", "host"), _s(h, "os_caption", "host"), _s(h, "os_version", "host"),
+        _i(h, "os_build", "host"), _i(h, "product_type", "host", 3), _s(h, "ps_version", "host"), cluster,
+        volumes=tuple(VolumeFact(_s(v, "device_id", "volume"), _s(v, "name", "volume"), _s(v, "label", "volume"),
+                                 _s(v, "file_system", "volume"), _i(v, "size_bytes", "volume"),
+                                 _i(v, "free_bytes", "volume")) for v in _list(h, "volumes", "host")),
+        disks=tuple(HostDiskFact(_i(x, "number", "disk"), _s(x, "partition_style", "disk"),
+                                 (_opt_s(x, "signature", "disk") or "").lower() or None)
+                    for x in _list(h, "disks", "host")),
+        swprv=swprv,
+        service_logon_right=None if rights is None else _strings(h, "service_logon_right", "host"),
+        hotfixes_checked=_strings(h, "hotfixes_checked", "host"),
+        hotfixes_installed=_strings(h, "hotfixes_installed", "host"))
+
+
+def parse_snapshot(doc: Any) -> HostSnapshot:
+    d = _obj(doc, "output")
+    schema = _s(d, "schema", "output")
+    if not schema.startswith("collect-host/"):
+        raise SnapshotError("this is not hvassist collector output (schema %r)" % schema)
+    host = _host(_obj(d.get("host"), "host"))
     vms = []
     for i, v in enumerate(_list(d, "vms", "output")):
         w = "vms[%d]" % i
@@ -273,10 +577,7 @@ def parse_snapshot(doc: Any) -> HostSnapshot:
             checkpoint_type=v.get("checkpoint_type") if isinstance(v.get("checkpoint_type"), str) else None,
             ic_version=_s(v, "ic_version", w), ic_state=_s(v, "ic_state", w),
             scsi_controllers=_i(v, "scsi_controllers", w), ide_controllers=_i(v, "ide_controllers", w),
-            disks=tuple(DiskFact(_s(x, "path", w), _s(x, "controller_type", w), _i(x, "controller_number", w),
-                                 _i(x, "controller_location", w),
-                                 x.get("disk_number") if isinstance(x.get("disk_number"), int) else None,
-                                 _b(x, "shared", w)) for x in _list(v, "disks", w)),
+            disks=tuple(_disk(x, w) for x in _list(v, "disks", w)),
             integration_services=tuple(IntegrationServiceFact(_s(x, "name", w), _b(x, "enabled", w),
                                                               _s(x, "primary_status", w),
                                                               _s(x, "secondary_status", w))
@@ -287,18 +588,69 @@ def parse_snapshot(doc: Any) -> HostSnapshot:
             autorecovery_files=tuple(FileFact(_s(x, "path", w), _i(x, "size_bytes", w), x.get("modified"))
                                      for x in _list(v, "autorecovery_files", w)),
             guest=guest,
+            replication_mode=_s(v, "replication_mode", w),
+            fibre_channel_adapters=_i(v, "fibre_channel_adapters", w),
         ))
     vss = _obj(d.get("vss") or {}, "vss")
-    events = tuple(EventFact(_s(e, "log", "event"), _s(e, "provider", "event"), _i(e, "id", "event"),
-                             _s(e, "level", "event"), _s(e, "time", "event"), _s(e, "message", "event"),
-                             tuple(str(p) for p in (e.get("properties") or [])))
-                   for e in _list(d, "events", "output"))
     csvs = tuple(CSVFact(_s(x, "name", "csv"), _s(x, "state", "csv"), _s(x, "owner", "csv"), _s(x, "path", "csv"),
-                         _i(x, "size_bytes", "csv"), _i(x, "free_bytes", "csv"), _b(x, "redirected", "csv"))
+                         _i(x, "size_bytes", "csv"), _i(x, "free_bytes", "csv"), _b(x, "redirected", "csv"),
+                         tuple(CSVNodeState(_s(n, "node", "csv"), _s(n, "state", "csv"),
+                                            _s(n, "fs_redirected_reason", "csv"),
+                                            _s(n, "block_redirected_reason", "csv"))
+                               for n in _list(x, "node_states", "csv")))
                  for x in _list(d, "csvs", "output"))
     return HostSnapshot(schema, _s(d, "collected_at", "output"), host, tuple(vms), csvs,
                         tuple(parse_vssadmin_writers(_s(vss, "writers_text", "vss"))),
-                        tuple(parse_vssadmin_providers(_s(vss, "providers_text", "vss"))), events, raw=d)
+                        tuple(parse_vssadmin_providers(_s(vss, "providers_text", "vss"))),
+                        parse_events(_list(d, "events", "output")), raw=d,
+                        shadows=tuple(parse_vssadmin_shadows(_s(vss, "shadows_text", "vss"))))
+
+
+def parse_guest_facts(doc: Any) -> GuestFacts:
+    """``collect-guest`` output (also what ``guest-check-direct`` returns per VM)."""
+    d = _obj(doc, "guest output")
+    schema = _s(d, "schema", "guest")
+    if not schema.startswith("guest-facts/"):
+        raise SnapshotError("this is not hvassist guest output (schema %r)" % schema)
+    w = "guest"
+    vmicvss = d.get("vmicvss")
+    vmicvss = _obj(vmicvss, "guest.vmicvss") if vmicvss is not None else None
+    return GuestFacts(
+        computer_name=_s(d, "computer_name", w), os_caption=_s(d, "os_caption", w),
+        os_version=_s(d, "os_version", w),
+        vmicvss_state=_s(vmicvss, "state", w) if vmicvss else None,
+        vmicvss_start_mode=_s(vmicvss, "start_mode", w) if vmicvss else None,
+        clussvc_state=_opt_s(d, "clussvc_state", w),
+        dynamic_partitions=_i(d, "dynamic_partitions", w),
+        disk_signatures=tuple(x.lower() for x in _strings(d, "disk_signatures", w)),
+        volumes=tuple(GuestVolumeFact(_s(v, "device_id", w), _s(v, "name", w), _s(v, "label", w),
+                                      _s(v, "file_system", w), _i(v, "size_bytes", w), _i(v, "free_bytes", w))
+                      for v in _list(d, "volumes", w)),
+        shadow_storage=tuple(ShadowStorageFact(_s(x, "for_volume", w), _s(x, "on_volume", w),
+                                               _i(x, "max_bytes", w), _i(x, "used_bytes", w))
+                             for x in _list(d, "shadow_storage", w)),
+        scope_snapshots=_opt_i(d, "scope_snapshots"),
+        iscsi_sessions=_i(d, "iscsi_sessions", w),
+        writers=tuple(parse_vssadmin_writers(_s(d, "writers_text", w))),
+        events=parse_events(_list(d, "events", w)),
+    )
+
+
+def volume_key(path: str, mount_points: list[str]) -> str:
+    """Which volume a path is on: the longest mount point (CSV, mounted folder) that contains it, else
+    its drive letter, else its \\\\server\\share; lower case, without a trailing backslash."""
+    p = path.replace("/", "\\").rstrip("\\").lower()
+    best = ""
+    for m in mount_points:
+        mm = m.replace("/", "\\").rstrip("\\").lower()
+        if mm and (p == mm or p.startswith(mm + "\\")) and len(mm) > len(best):
+            best = mm
+    if best:
+        return best
+    if p.startswith("\\\\"):
+        parts = p[2:].split("\\")
+        return "\\\\" + "\\".join(parts[:2])
+    return p[:2] if len(p) >= 2 and p[1] == ":" else p
 
 
 # vssadmin output is localised; GUIDs, "[n]" states and the quoted names are not.
@@ -344,3 +696,20 @@ def parse_vssadmin_providers(text: str) -> list[ProviderFact]:
         version = next((r for r in rest if re.fullmatch(r"[\d.]+", r)), "")
         providers.append(ProviderFact(name_m.group(1), ptype, guid, version))
     return providers
+
+
+_SHADOW_ID = re.compile(r"\{[0-9a-fA-F-]{36}\}")
+_VOLUME_GUID_PATH = re.compile(r"\\\\\?\\Volume\{[0-9a-fA-F-]{36}\}\\")
+
+
+def parse_vssadmin_shadows(text: str) -> list[ShadowFact]:
+    """Shadow copies from ``vssadmin list shadows`` in any UI language: each block has the shadow copy's
+    id (the second GUID of its header, after the set id) and its original volume's GUID path."""
+    shadows: list[ShadowFact] = []
+    for block in re.split(r"\r?\n\s*\r?\n", text.replace("\r\n", "\n")):
+        guids = _SHADOW_ID.findall(block)
+        vols = _VOLUME_GUID_PATH.findall(block)
+        if len(guids) < 2 or not vols:
+            continue
+        shadows.append(ShadowFact(guids[1].lower(), vols[0].lower()))
+    return shadows

@@ -8,7 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
-from hvassist.lab.runtime import Lab, start_lab  # noqa: E402
+from hvassist.lab.runtime import start_lab  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -34,9 +34,3 @@ def seed_lab_https():
         yield lab
     finally:
         lab.stop()
-
-
-def lab_targets(lab: Lab):
-    from hvassist.services.diagnosis import HostTarget
-
-    return [HostTarget(lab.endpoint(h), lab.username, lab.password) for h in lab.host_names()]

@@ -4,7 +4,7 @@ verify it is gone, audit every step; applying again changes nothing."""
 from __future__ import annotations
 
 import pytest
-from conftest import lab_targets
+from support.labs import lab_targets
 
 from hvassist.audit import AuditLog
 from hvassist.cancel import CancelToken

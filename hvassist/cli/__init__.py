@@ -17,6 +17,10 @@ from hvassist import __version__
 COMMAND_MODULES = [
     "hvassist.cli.diagnose_cmd",
     "hvassist.cli.lab_cmd",
+    "hvassist.cli.triage_cmd",
+    "hvassist.cli.stages_cmd",
+    "hvassist.cli.report_cmd",
+    "hvassist.cli.analyze_cmd",
     "hvassist.cli.migrate_cmd",
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import os
@@ -12,7 +13,7 @@ from typing import Any
 from hvassist.diagnose.findings import Finding
 from hvassist.lab.model import ScenarioError
 from hvassist.remote.endpoint import Endpoint
-from hvassist.services.diagnosis import Diagnosis, HostTarget, diagnose_hosts
+from hvassist.services.diagnosis import Diagnosis, GuestCredentials, HostTarget, ProgressCallback, diagnose
 
 
 def register(sub: Any) -> None:
@@ -20,9 +21,26 @@ def register(sub: Any) -> None:
                        description="Collect each host's VMs, VSS writers and events in one round trip and "
                        "report the causes of backup failures. Exit code: 0 clean, 1 findings, 2 could not "
                        "diagnose.")
-    p.add_argument("hosts", nargs="*", metavar="HOST", help="host names (or saved connection names)")
+    add_target_arguments(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def add_target_arguments(p: argparse.ArgumentParser) -> None:
+    """What to diagnose and how to log on; shared by the commands that diagnose first (diagnose, report)."""
+    p.add_argument("hosts", nargs="*", metavar="HOST", help="host names (or saved connection names); a cluster's "
+                   "name is diagnosed node by node")
+    p.add_argument("--cluster", action="append", default=[], metavar="NAME",
+                   help="a cluster name: diagnose every node in parallel, with VM owners and CSV state "
+                   "(repeatable; works with --lab)")
     p.add_argument("--lab", metavar="SCENARIO", help="start the built-in lab with this scenario and diagnose "
-                   "all its hosts")
+                   "all its hosts (or only --cluster NAME); its guest account, if it has one, is used for the "
+                   "checks inside guests")
+    p.add_argument("--guest-user", metavar="USER", help="an account valid inside the guests, for the checks "
+                   "only a look inside a guest can do; the password is asked for, or read from "
+                   "HVASSIST_GUEST_PASSWORD")
+    p.add_argument("--no-guest-checks", action="store_true", help="do not look inside guests (list the "
+                   "commands to run there instead)")
     p.add_argument("--user", help="user name (DOMAIN\\user); the password is asked for, or read from the "
                    "keyring for saved connections")
     p.add_argument("--transport", choices=["https", "http"], default="https",
@@ -30,46 +48,75 @@ def register(sub: Any) -> None:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--auth", choices=["ntlm", "kerberos", "credssp"], default="ntlm")
     p.add_argument("--ca-file", default="", help="extra CA certificate(s) to trust (PEM)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.lab:
-        return _run_lab(args)
-    if not args.hosts:
-        print("Name at least one host, or use --lab SCENARIO.", file=sys.stderr)
+    result = diagnose_from_args(args, progress=None if args.json else _progress)
+    if result is None:
         return 2
-    targets = _targets_from_args(args)
-    if targets is None:
-        return 2
-    result = diagnose_hosts(targets, progress=None if args.json else _progress)
     return _print(result, args.json)
 
 
-def _run_lab(args: argparse.Namespace) -> int:
+def diagnose_from_args(args: argparse.Namespace, progress: ProgressCallback | None) -> Diagnosis | None:
+    """Diagnose the hosts named by ``add_target_arguments`` options (or the lab's); None when it could not
+    start (the reason is printed)."""
+    if args.lab:
+        return _diagnose_lab(args, progress)
+    if not args.hosts and not args.cluster:
+        print("Name at least one host or --cluster NAME, or use --lab SCENARIO.", file=sys.stderr)
+        return None
+    targets = _targets_from_args(args, list(args.hosts) + list(args.cluster))
+    if targets is None:
+        return None
+    guest = _guest_credentials(args)
+    if guest is not None:
+        targets = [dataclasses.replace(t, guest=guest) for t in targets]
+    hosts, clusters = targets[:len(args.hosts)], targets[len(args.hosts):]
+    return diagnose(hosts, clusters, progress=progress)
+
+
+def _guest_credentials(args: argparse.Namespace) -> GuestCredentials | None:
+    if args.no_guest_checks or not args.guest_user:
+        return None
+    password = os.environ.get("HVASSIST_GUEST_PASSWORD") or getpass.getpass("Password for %s (inside the "
+                                                                             "guests): " % args.guest_user)
+    return GuestCredentials(args.guest_user, password)
+
+
+def _diagnose_lab(args: argparse.Namespace, progress: ProgressCallback | None) -> Diagnosis | None:
     from hvassist.lab.runtime import start_lab
 
     try:
         lab = start_lab(args.lab)
     except ScenarioError as e:
         print("Cannot start the lab: %s" % e, file=sys.stderr)
-        return 2
+        return None
     try:
-        targets = [HostTarget(lab.endpoint(h), lab.username, lab.password) for h in lab.host_names()]
-        result = diagnose_hosts(targets, progress=None if args.json else _progress)
+        guest = None
+        if not args.no_guest_checks and lab.guest_username and lab.guest_password:
+            guest = GuestCredentials(lab.guest_username, lab.guest_password)
+
+        def target(name: str) -> HostTarget:
+            return HostTarget(lab.endpoint(name), lab.username, lab.password, guest=guest, resolve=lab.endpoint)
+
+        unknown = [c for c in args.cluster if c.lower() not in {n.lower() for n in lab.cluster_names()}]
+        if unknown:
+            print("The lab scenario %s has no cluster named %s (it has: %s)." % (
+                args.lab, ", ".join(unknown), ", ".join(lab.cluster_names()) or "none"), file=sys.stderr)
+            return None
+        names = list(args.hosts) or ([] if args.cluster else lab.hyperv_host_names())
+        return diagnose([target(h) for h in names], [target(c) for c in args.cluster], progress=progress)
     finally:
         lab.stop()
-    return _print(result, args.json)
 
 
-def _targets_from_args(args: argparse.Namespace) -> list[HostTarget] | None:
+def _targets_from_args(args: argparse.Namespace, names: list[str]) -> list[HostTarget] | None:
     from hvassist.connections import ConnectionStore
 
     store = ConnectionStore.default()
     targets = []
     password_cache: dict[str, str] = {}
-    for name in args.hosts:
+    for name in names:
         saved = store.find_host(name)
         if saved is not None and not args.user:
             resolved = store.resolve(saved)
@@ -96,6 +143,8 @@ def _print(result: Diagnosis, as_json: bool) -> int:
     if as_json:
         print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return result.exit_code
+    for c in result.clusters:
+        _print_cluster(c.to_json())
     for h in result.hosts:
         if h.error is not None:
             print("\n%s: could not be diagnosed.\n  %s\n  What to do: %s" % (h.host, h.error.message,
@@ -105,7 +154,44 @@ def _print(result: Diagnosis, as_json: bool) -> int:
         print("\nNo backup problems found on %d host(s)." % len(result.hosts))
     for f in findings:
         _print_finding(f)
+    rows = [(h.host, vm.name, h.readiness[vm.id]) for h in result.hosts if h.snapshot
+            for vm in h.snapshot.vms if vm.id in h.readiness]
+    if rows:
+        print("\nNext backup of each VM:")
+        for host, vm, r in rows:
+            print("  %-24s %-28s %s" % (host, vm, r.verdict))
+            for reason in r.reasons[:3]:
+                print("      - %s" % reason)
+    groups: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for p in result.pending:  # one block per kind of look, naming every VM or server it concerns
+        groups.setdefault((p.where, p.reason, tuple(cmd for _c, cmd in p.commands)), []).append(
+            "%s (on %s)" % (p.target, p.host) if p.where == "guest" else p.target)
+    for (where, reason, commands), targets in groups.items():
+        place = "inside the guest(s)" if where == "guest" else "on the file server(s)"
+        print("\nNeeds a look %s %s.\n  Why: %s\n  Run there:" % (place, ", ".join(targets), reason))
+        for cmd in commands:
+            print("    %s" % cmd)
     return result.exit_code
+
+
+def _print_cluster(c: dict[str, Any]) -> None:
+    print("\nCluster %s" % c["name"])
+    if c.get("error"):
+        print("  could not be reached: %s" % c["error"]["message"])
+        return
+    for n in c["nodes"]:
+        state = "checked" if n["status"] == "ok" else "NOT CHECKED: %s" % n.get("error", {}).get("message", "")
+        print("  node %-20s cluster says %-8s %s" % (n["name"], n["cluster_state"] or "?", state))
+    if c["unreachable_nodes"]:
+        print("  Unreachable node(s): %s. Their VMs could not be checked." % ", ".join(c["unreachable_nodes"]))
+    for csv in c["csvs"]:
+        states = ", ".join("%s: %s%s" % (node, st["state"], " (%s)" % st["reason"] if st["reason"] else "")
+                           for node, st in csv["node_states"].items())
+        print("  CSV %s (%s) owner %s, %s%s" % (csv["name"], csv["path"], csv["owner"], csv["state"],
+                                               "; " + states if states else ""))
+    for vm in c["vms"]:
+        verdict = vm["readiness"]["verdict"] if vm.get("readiness") else vm.get("note", "")
+        print("  VM %-28s owner %-20s %s" % (vm["name"], vm["owner_node"], verdict))
 
 
 def _print_finding(f: Finding) -> None:

@@ -21,6 +21,12 @@ def register(sub: Any) -> None:
                        "(default: HTTP with NTLM message encryption)")
     serve.add_argument("--json", action="store_true", help="print the endpoints as JSON")
     serve.set_defaults(func=run_serve)
+    backup = lab_sub.add_parser("backup", help="run a simulated backup job on a lab VM and print its stages")
+    backup.add_argument("vm", help="the VM to back up (e.g. VM001)")
+    backup.add_argument("--scenario", default="seed", help="scenario name or .toml file (default: seed)")
+    backup.add_argument("--step", type=float, default=None, metavar="SECONDS", help="length of one job step")
+    backup.add_argument("--json", action="store_true", help="one JSON object per step, then the outcome")
+    backup.set_defaults(func=run_backup)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -58,3 +64,35 @@ def run_serve(args: argparse.Namespace) -> int:
     finally:
         lab.stop()
     return 0
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from hvassist.lab.backup import DEFAULT_STEP_SECONDS, LabBackupJob
+
+    try:
+        lab = start_lab(args.scenario)
+    except ScenarioError as err:
+        print(f"Cannot load the scenario: {err}")
+        return 2
+
+    def progress(stage: str, text: str) -> None:
+        print(json.dumps({"stage": stage, "text": text}) if args.json else f"{stage:<18} {text}", flush=True)
+
+    try:
+        try:
+            job = LabBackupJob(lab.estate, args.vm, on_progress=progress,
+                               step_seconds=DEFAULT_STEP_SECONDS if args.step is None else args.step)
+        except KeyError:
+            print(f"The scenario {lab.estate.name!r} has no VM named {args.vm!r}.")
+            return 2
+        outcome = job.run()
+    finally:
+        lab.stop()
+    if args.json:
+        print(json.dumps(dataclasses.asdict(outcome)))
+    else:
+        cause = f" ({outcome.cause})" if outcome.cause else ""
+        print(f"Backup of {args.vm} on {job.host.name}: {outcome.result}{cause}")
+    return 0 if outcome.result == "completed" else 1

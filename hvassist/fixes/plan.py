@@ -21,7 +21,7 @@ class FixStep:
     def preview(self) -> str:
         s = get_script(self.script)
         return "# Step: %s\n# Script %s/%d, parameters (passed as data): %s\n%s" % (
-            self.title, s.name, s.version, json.dumps(self.params, ensure_ascii=False), s.text)
+            self.title, s.name, s.version, json.dumps(self.params, ensure_ascii=True), s.text)
 
 
 @dataclass(frozen=True)

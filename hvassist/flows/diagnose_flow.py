@@ -9,6 +9,8 @@ from enum import StrEnum
 from hvassist.audit import AuditLog
 from hvassist.cancel import CancelToken
 from hvassist.diagnose.findings import Finding
+from hvassist.diagnose.guestlook import PendingCheck
+from hvassist.diagnose.readiness import Readiness
 from hvassist.fixes.apply import FixOutcome, PlanOutdated, StepCallback, apply_plan
 from hvassist.fixes.catalogue import build_plan, has_fix
 from hvassist.fixes.plan import FixPlan
@@ -42,6 +44,8 @@ class VMSummary:
     name: str
     state: str
     findings: list[Finding]
+    readiness: Readiness | None = None
+    pending: list[PendingCheck] = field(default_factory=list)  # looks inside its guest hvassist could not do
 
 
 @dataclass
@@ -140,7 +144,8 @@ class DiagnoseFlow:
             if h.snapshot is None:
                 continue
             for vm in h.snapshot.vms:
-                out.append(VMSummary(h.host, vm.name, vm.state, [f for f in h.findings if f.vm_id == vm.id]))
+                out.append(VMSummary(h.host, vm.name, vm.state, [f for f in h.findings if f.vm_id == vm.id],
+                                     h.readiness.get(vm.id), [p for p in h.pending if p.vm_id == vm.id]))
         return out
 
     def host_findings(self) -> list[Finding]:
@@ -152,18 +157,28 @@ class DiagnoseFlow:
     def _host_outcome(self, host: str) -> HostOutcome | None:
         if self.diagnosis is None:
             return None
-        return next((h for h in self.diagnosis.hosts if h.host == host), None)
+        return next((h for h in self.diagnosis.hosts if h.host.lower() == host.lower()
+                     or (h.snapshot is not None and h.snapshot.host.name.lower() == host.lower())), None)
 
     def _refresh_after_fix(self) -> None:
         """Replace the host's snapshot and findings with what verification collected."""
         if self.outcome is None or self.outcome.after is None or self.diagnosis is None:
             return
         from hvassist.diagnose.engine import run_rules
+        from hvassist.diagnose.guestlook import pending_checks
+        from hvassist.diagnose.readiness import host_readiness
 
         h = self._host_outcome(self.outcome.plan.host)
         if h is not None:
-            h.snapshot = self.outcome.after
-            h.findings = run_rules(self.outcome.after)
+            # the verification collected the host only: keep what was seen inside guests and file servers
+            before = h.snapshot
+            after = self.outcome.after
+            if before is not None:
+                after = after.with_guests(before.guests).with_file_servers(before.file_servers)
+            h.snapshot = after
+            h.findings = run_rules(after)
+            h.pending = pending_checks(after, h.findings)
+            h.readiness = host_readiness(after, h.findings, h.pending)
 
 
 FlowFactory = Callable[[], DiagnoseFlow]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hvassist.appcontext import AppContext
 from hvassist.resources import resource_path
+
+if TYPE_CHECKING:
+    from hvassist.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui(demo: bool = False) -> int:
+def run_gui(demo: bool = False, smoke_test: bool = False) -> int:
+    """Show the main window. ``smoke_test``: quit soon after the window is shown (checks a built bundle)."""
     from hvassist.gui.main_window import MainWindow
 
     app = make_application()
@@ -42,11 +47,31 @@ def run_gui(demo: bool = False) -> int:
         return 2
     window = MainWindow(ctx)
     window.show()
+    if smoke_test:
+        QTimer.singleShot(500, lambda: _end_smoke_test(app, window))
     try:
         return int(app.exec())
     finally:
         ctx.close()
 
 
+def _end_smoke_test(app: QApplication, window: MainWindow) -> None:
+    icon_ok = not app.windowIcon().pixmap(32, 32).isNull()
+    line = "smoke-test: main window shown=%s size=%dx%d icon=%s" % (
+        window.isVisible(), window.width(), window.height(), "ok" if icon_ok else "missing")
+    log.info(line)  # the log file: the windowed Windows build has no stdout
+    if sys.stdout is not None:
+        print(line, flush=True)
+    window.close()
+    app.quit()
+
+
 def main() -> int:
-    return run_gui(demo="--demo" in sys.argv)
+    from hvassist.logsetup import setup_logging
+
+    try:
+        setup_logging()
+    except OSError as e:  # e.g. a portable copy on a read-only share: run_gui says so in a message box
+        log.warning("cannot write the log file: %s", e)
+    # --smoke-test (not in --help): used by tests/test_bundle.py on the built app
+    return run_gui(demo="--demo" in sys.argv, smoke_test="--smoke-test" in sys.argv)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
@@ -29,12 +30,34 @@ from hvassist.appcontext import AppContext
 from hvassist.diagnose.findings import Finding
 from hvassist.fixes.catalogue import has_fix
 from hvassist.fixes.plan import FixStep
-from hvassist.flows.diagnose_flow import TITLES, DiagnoseFlow, Step
+from hvassist.flows.diagnose_flow import TITLES, DiagnoseFlow, Step, VMSummary
+from hvassist.gui.report_actions import ReportBar
 from hvassist.gui.style import SEVERITY_WORDS, banner, heading, severity_colour
 from hvassist.gui.worker import BackgroundTask, run_in_background
 from hvassist.kb import all_causes
 
 STEP_ORDER = list(Step)
+# what the next backup of a VM will be, in the words the findings page uses (and the colour of its severity)
+READINESS_WORDS = {"application-consistent": ("Consistent", "ok"),
+                   "crash-consistent": ("Crash-consistent", "warning"),
+                   "offline": ("Offline copy", "info"), "failing": ("Will fail", "error")}
+
+
+def readiness_html(vm: VMSummary) -> str:
+    """The VM's next backup: the verdict, why, and what hvassist could not look at itself."""
+    parts = ["<h2>%s</h2>" % html.escape(vm.name)]
+    r = vm.readiness
+    if r is not None:
+        word, severity = READINESS_WORDS.get(r.verdict, (r.verdict, "info"))
+        parts.append("<p>Next host-level backup: <span style='color:%s'><b>%s</b></span> (%s)</p>" % (
+            severity_colour(severity).name(), html.escape(word), html.escape(r.verdict)))
+        parts.append("<h3>Why</h3><ul>%s</ul>" % "".join("<li>%s</li>" % html.escape(x) for x in r.reasons))
+    for p in vm.pending:
+        parts.append("<h3>Check inside the VM</h3><p>%s</p><pre style='white-space:pre-wrap'>%s</pre>" % (
+            html.escape(p.reason), html.escape("\n".join(cmd for _c, cmd in p.commands))))
+    if vm.findings:
+        parts.append("<p>Select a problem below the VM to read what it means and what to do.</p>")
+    return "".join(parts)
 
 
 def finding_html(f: Finding) -> str:
@@ -70,6 +93,7 @@ class DiagnoseWizard(QWidget):
         self.ctx = ctx
         self.flow = DiagnoseFlow(ctx.host_targets(), ctx.audit)
         self.task: BackgroundTask | None = None
+        self.report_since = dt.datetime.now(dt.UTC)  # the report lists changes made from here on
         self.setAccessibleName("Diagnose a backup problem")
 
         layout = QVBoxLayout(self)
@@ -177,7 +201,7 @@ class DiagnoseWizard(QWidget):
         v.addWidget(self.findings_summary)
         split = QSplitter()
         self.findings_tree = QTreeWidget()
-        self.findings_tree.setHeaderLabels(["Host / VM / problem", "Status"])
+        self.findings_tree.setHeaderLabels(["Host / VM / problem", "Status", "Next backup"])
         self.findings_tree.setAccessibleName("Findings per host and VM")
         self.findings_tree.currentItemChanged.connect(self._finding_selected)
         split.addWidget(self.findings_tree)
@@ -187,6 +211,8 @@ class DiagnoseWizard(QWidget):
         split.addWidget(self.finding_view)
         split.setSizes([380, 520])
         v.addWidget(split, 1)
+        self.findings_report = ReportBar(lambda: self.flow.diagnosis, self.ctx.audit, self.report_since)
+        v.addWidget(self.findings_report)
         self.pages.addWidget(page)
 
     def _build_preview(self) -> None:
@@ -236,6 +262,8 @@ class DiagnoseWizard(QWidget):
         self.verify_detail = QTextBrowser()
         self.verify_detail.setAccessibleName("Fix result details")
         v.addWidget(self.verify_detail, 1)
+        self.verify_report = ReportBar(lambda: self.flow.diagnosis, self.ctx.audit, self.report_since)
+        v.addWidget(self.verify_report)
         self.pages.addWidget(page)
 
     # -- navigation ------------------------------------------------------------------------
@@ -378,15 +406,19 @@ class DiagnoseWizard(QWidget):
                 hosts[vm.host] = host_item
                 self.findings_tree.addTopLevelItem(host_item)
                 for f in flow.host_findings():
-                    if f.host == vm.host:
+                    if f.host.lower() == vm.host.lower():
                         child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)])
                         child.setData(0, Qt.ItemDataRole.UserRole, ("finding", f))
                         child.setForeground(1, severity_colour(f.severity))
                         host_item.addChild(child)
             status = "OK" if not vm.findings else SEVERITY_WORDS[min(
                 (f.severity for f in vm.findings), key=lambda s: ("error", "warning", "info").index(s))]
-            vm_item = QTreeWidgetItem(["%s (%s)" % (vm.name, vm.state), status])
+            word, colour = READINESS_WORDS.get(vm.readiness.verdict, ("", "info")) if vm.readiness else ("", "info")
+            vm_item = QTreeWidgetItem(["%s (%s)" % (vm.name, vm.state), status, word])
+            vm_item.setData(0, Qt.ItemDataRole.UserRole, ("vm", vm))
             vm_item.setForeground(1, severity_colour("ok" if not vm.findings else vm.findings[0].severity))
+            vm_item.setForeground(2, severity_colour(colour))
+            vm_item.setToolTip(2, "; ".join(vm.readiness.reasons) if vm.readiness else "")
             host_item.addChild(vm_item)
             for f in vm.findings:
                 child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)
@@ -398,7 +430,8 @@ class DiagnoseWizard(QWidget):
                     first = child
         self.findings_tree.expandAll()
         self.findings_tree.resizeColumnToContents(1)
-        self.findings_tree.setColumnWidth(0, max(260, self.findings_tree.width() - 170))
+        self.findings_tree.resizeColumnToContents(2)
+        self.findings_tree.setColumnWidth(0, max(260, self.findings_tree.width() - 290))
         if first is not None:
             self.findings_tree.setCurrentItem(first)
         self.findings_tree.setFocus()
@@ -411,7 +444,10 @@ class DiagnoseWizard(QWidget):
             self._update_buttons()
             return
         kind, value = data
-        if kind == "error":
+        if kind == "vm":
+            self.finding_view.setHtml(readiness_html(value))
+            self.flow.select_finding(None)
+        elif kind == "error":
             e = value.error
             self.finding_view.setHtml("<h2>%s could not be checked</h2><p>%s</p><h3>What to do</h3><p>%s</p>%s"
                                       % (html.escape(value.host), html.escape(e.message), html.escape(e.action),

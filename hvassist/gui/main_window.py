@@ -85,8 +85,35 @@ class ConnectionsPanel(QWidget):
         self.tree.expandAll()
         text = self.ctx.credentials.backend_description
         if self.ctx.demo:
-            text = "Demo: a throwaway profile against the built-in lab. " + text
+            text = ("Demo: a throwaway profile against the built-in lab. Nothing is saved, and your own "
+                    "connections and keyring are not touched.")
         self.keyring_label.setText(text)
+
+
+class CardButton(QPushButton):
+    """A large button with a bold title and a plain description."""
+
+    def __init__(self, title: str, text: str, enabled: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(text)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        title_label = QLabel(title)
+        f = title_label.font()
+        f.setPointSizeF(f.pointSizeF() * 1.2)
+        f.setBold(True)
+        title_label.setFont(f)
+        body = QLabel(text if enabled else text + "  (coming soon)")
+        body.setWordWrap(True)
+        for label in (title_label, body):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            label.setEnabled(enabled)
+            layout.addWidget(label)
+        layout.addStretch(1)
+        self.setMinimumHeight(self.fontMetrics().height() * 6)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setEnabled(enabled)
 
 
 class HomePage(QWidget):
@@ -102,25 +129,18 @@ class HomePage(QWidget):
                      "what happens during a backup.")
         sub.setWordWrap(True)
         outer.addWidget(sub)
+        outer.addSpacing(8)
         grid = QGridLayout()
         grid.setSpacing(12)
         self.buttons: list[QPushButton] = []
         for i, (title, text, action) in enumerate(entries):
-            button = QPushButton()
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            label = "%s\n\n%s" % (title, text if action else text + "\n(coming soon)")
-            button.setText(label)
-            button.setAccessibleName(title)
-            button.setAccessibleDescription(text)
-            button.setMinimumHeight(button.fontMetrics().height() * 7)
-            button.setStyleSheet("QPushButton { text-align: left; padding: 12px; }")
-            button.setEnabled(action is not None)
+            button = CardButton(title, text, action is not None)
             if action is not None:
                 button.clicked.connect(action)
             grid.addWidget(button, i // 2, i % 2)
             self.buttons.append(button)
-        outer.addLayout(grid, 1)
-        outer.addStretch(0)
+        outer.addLayout(grid)
+        outer.addStretch(1)
 
 
 class MainWindow(QMainWindow):
@@ -136,11 +156,11 @@ class MainWindow(QMainWindow):
             ("Diagnose a backup problem", "Check hosts or a cluster for the causes of failing or degraded "
              "backups, and fix them with a preview and your confirmation.", self.open_diagnose),
             ("How a backup works", "A step-by-step picture of a host-level backup: VSS, checkpoints, the SCSI "
-             "controller, snapshots, merge.", None),
+             "controller, snapshots, merge.", self.open_explainer),
             ("Check a migration", "Move VMs from a 2008 R2 cluster to a 2012 R2+ cluster in another domain, "
              "registering them in place.", self.open_migrate),
             ("Paste an error", "Paste an event, a backup job error or vssadmin output and see the likely "
-             "causes.", None),
+             "causes.", self.open_triage),
         ])
         self.stack.addWidget(self.home)
         splitter = QSplitter()
@@ -160,6 +180,10 @@ class MainWindow(QMainWindow):
         add.setShortcut(QKeySequence("Ctrl+N"))
         add.triggered.connect(self.add_connection)
         file_menu.addAction(add)
+        open_files = QAction("&Open collected data…", self)
+        open_files.setShortcut(QKeySequence.StandardKey.Open)
+        open_files.triggered.connect(self.open_collected_data)
+        file_menu.addAction(open_files)
         home = QAction("&Home", self)
         home.setShortcut(QKeySequence("Ctrl+H"))
         home.triggered.connect(self.show_home)
@@ -201,6 +225,40 @@ class MainWindow(QMainWindow):
         wizard.closed.connect(self.show_home)
         self.show_page(wizard)
         wizard.setFocus()
+
+    def open_explainer(self) -> None:
+        from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
+
+        page = ExplainerWithFollow(self.ctx)
+        self.show_page(page)
+        page.page.setFocus()
+
+    def open_collected_data(self, files: list[str] | None = None) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from hvassist.gui.offline_page import OfflineResultsPage
+        from hvassist.gui.worker import run_in_background
+        from hvassist.services.offline import analyze_files
+
+        if not files:
+            files, _ = QFileDialog.getOpenFileNames(
+                self, "Open collected data", "", "Collected data (*.json *.evtx *.xml);;All files (*)")
+        if not files:
+            return
+        page = OfflineResultsPage(files)
+        page.closed.connect(self.show_home)
+        self.show_page(page)
+        self._offline_task = run_in_background(lambda cancel, report: analyze_files(files), page.show_result,
+                                               page.show_error)
+
+    def open_triage(self) -> None:
+        from hvassist.gui.triage_page import TriagePage
+
+        page = TriagePage()
+        page.closed.connect(self.show_home)
+        page.check_on_host.connect(lambda _cause: self.open_diagnose())
+        self.show_page(page)
+        page.input.setFocus()
 
     def add_connection(self) -> None:
         from hvassist.gui.connection_dialog import ConnectionDialog

@@ -775,7 +775,7 @@ class MigrateWizard(QWidget):
                     item.setForeground(QBrush(severity_colour("ok" if vm.ready else "error")))
                 self.vm_table.setItem(row, col, item)
         # once the columns have their final widths (after layout), so wrapped cells get the right height
-        QTimer.singleShot(0, self.vm_table.resizeRowsToContents)
+        QTimer.singleShot(0, self.vm_table, self.vm_table.resizeRowsToContents)  # dropped if the table is gone
         while self.map_form.rowCount():
             self.map_form.removeRow(0)
         dest = flow.destination_switches()

@@ -13,7 +13,7 @@ from types import GeneratorType
 
 from hvassist.lab.answers import ANSWERS, LabCall, LabPSError
 from hvassist.lab.answers.base import ps_json
-from hvassist.lab.model import Estate, Host
+from hvassist.lab.model import VM, Estate, Host
 from hvassist.lab.wsman import CommandIO, clixml_error
 from hvassist.remote.scripts import BOOTSTRAP, SEPARATOR, all_scripts, decode_params, parse_header
 
@@ -40,11 +40,13 @@ def _error_record(script_text: str, err: LabPSError) -> str:
 class LabHost:
     """The command handler of one lab host's WinRM endpoint."""
 
-    def __init__(self, estate: Estate, host: Host) -> None:
+    def __init__(self, estate: Estate, host: Host, guest_vm: VM | None = None) -> None:
         self.estate = estate
         self.host = host
+        self.guest_vm = guest_vm  # this endpoint is the guest OS of that VM, reached over the network
         self.powershell_starts = 0
         self.scripts_run: list[str] = []
+        self.last_params: dict[str, object] = {}  # what the last script received, as the host decoded it
 
     def __call__(self, io: CommandIO) -> int:
         script_b64 = io.encoded_script
@@ -79,9 +81,14 @@ class LabHost:
         except ValueError as e:
             io.write(clixml_error("ConvertFrom-Json : Invalid JSON primitive: %s" % e), "stderr")
             return 1
+        if self.guest_vm is not None and (name != "collect-guest" or not self._guest_account(io.username)):
+            io.write(clixml_error("hvassist lab: this is the guest %s; it answers only collect-guest, for the "
+                                  "scenario's guest account." % self.guest_vm.name), "stderr")
+            return 1
         self.scripts_run.append(name)
+        self.last_params = params
         call = LabCall(self.estate, self.host, name, params, io.username, lambda text: io.write(text),
-                       io.wait_cancelled)
+                       io.wait_cancelled, guest_vm=self.guest_vm)
         try:
             result = answer(call)
             if isinstance(result, GeneratorType | Iterator):
@@ -95,3 +102,8 @@ class LabHost:
             io.write(clixml_error(_error_record(script_text, err)), "stderr")
             return 1
         return 0
+
+    def _guest_account(self, username: str | None) -> bool:
+        creds = self.estate.guest_credentials
+        return (creds is not None and self.guest_vm is not None and self.guest_vm.guest.accepts_credentials
+                and (username or "").split("\\")[-1].lower() == creds.user.lower())

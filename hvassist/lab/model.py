@@ -57,6 +57,10 @@ class Disk:
     controller_location: int = 0
     disk_number: int | None = None  # passthrough disk
     shared: bool = False  # shared VHDX (SupportPersistentReservations)
+    vhd_type: str = "Dynamic"  # Fixed, Dynamic, Differencing
+    size_gb: int = 40  # file size on the host volume
+    chain: list[str] = field(default_factory=list)  # parent paths when the disk is a differencing disk
+    vm_access: bool = True  # the file's ACL has NT VIRTUAL MACHINE\<VM id>
 
 
 @dataclass
@@ -97,8 +101,17 @@ class Guest:
     vmicvss: str = "Running"  # Running, Stopped, Disabled
     linux_vss_daemon: bool = True
     dynamic_disks: bool = False
-    fat_volumes: list[str] = field(default_factory=list)
-    writers_failed: list[str] = field(default_factory=list)
+    fat_volumes: list[str] = field(default_factory=list)  # drive letters, e.g. "E:"
+    writers_failed: list[str] = field(default_factory=list)  # writer names, e.g. "SqlServerWriter"
+    shadow_storage: dict[str, str] = field(default_factory=dict)  # volume -> volume holding its diff area
+    low_space_volumes: list[str] = field(default_factory=list)  # "C:" or "System Reserved": almost no room
+    scope_snapshots: int | None = None  # registry ScopeSnapshots (None: value not set)
+    iscsi_sessions: int = 0
+    clussvc: str = ""  # guest cluster service: "", Running, Stopped
+    disk_signatures: list[str] = field(default_factory=list)  # MBR signatures; default: derived from the VM id
+    events: list[Event] = field(default_factory=list)  # the guest's own event logs
+    winrm: bool = True  # reachable over WinRM at its FQDN (when the scenario has guest credentials)
+    accepts_credentials: bool = True  # the scenario's guest credentials are valid in this guest
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -145,6 +158,8 @@ class VM:
     ic_state: str = ""  # "" = derived
     checkpoints: list[Checkpoint] = field(default_factory=list)
     checkpoint_type: str = ""  # 2016+: "" = Production
+    fibre_channel: int = 0  # virtual Fibre Channel adapters
+    replication_mode: str = "None"  # Hyper-V Replica: None, Primary, Replica
     config_location: str = ""
     snapshot_location: str = ""
     is_clustered: bool | None = None  # None: clustered when the host is a cluster node
@@ -153,6 +168,17 @@ class VM:
     notes: str = ""
     network_adapters: list[NetworkAdapter] = field(default_factory=list)
     lun: str = ""  # SAN LUN its files are on; "" = the LUN of the CSV holding its configuration
+
+
+@dataclass
+class Event:
+    log: str
+    provider: str
+    id: int
+    message: str
+    level: str = "Error"
+    time: str = "-PT1H"  # ISO 8601 or a negative duration from lab start
+    properties: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -173,14 +199,13 @@ class Provider:
 
 
 @dataclass
-class Event:
-    log: str
-    provider: str
-    id: int
-    message: str
-    level: str = "Error"
-    time: str = "-PT1H"  # ISO 8601 or a negative duration from lab start
-    properties: list[str] = field(default_factory=list)
+class ShadowCopy:
+    """A volume shadow copy (``Win32_ShadowCopy``); a backup job makes one and deletes it."""
+
+    id: str
+    volume: str
+    provider_id: str = ""
+    created: str = "-PT1H"
 
 
 @dataclass
@@ -193,6 +218,7 @@ class CSV:
     size_gb: int = 2048
     free_gb: int = 900
     redirected: bool = False
+    redirected_on: dict[str, str] = field(default_factory=dict)  # node -> FileSystemRedirectedIOReason
 
 
 @dataclass
@@ -202,6 +228,15 @@ class Cluster:
     nodes: list[str] = field(default_factory=list)
     functional_level: int = 0  # 0 = from the nodes' OS
     csvs: list[CSV] = field(default_factory=list)
+
+
+@dataclass
+class Volume:
+    name: str  # "C:\\" or a mount point
+    size_gb: int = 500
+    free_gb: int = 300
+    label: str = ""
+    file_system: str = "NTFS"
 
 
 @dataclass
@@ -216,9 +251,17 @@ class Host:
     writers: list[Writer] = field(default_factory=list)
     providers: list[Provider] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    shadow_copies: list[ShadowCopy] = field(default_factory=list)
     hyperv_module: bool = True
+    role: str = "hyperv"  # "hyperv", or "file-server" (holds VM files on SMB 3 shares; not a Hyper-V host)
+    features: list[str] = field(default_factory=list)  # installed roles/features, e.g. FS-VSS-Agent
     switches: list[VirtualSwitch] = field(default_factory=list)
     down: bool = False  # the lab does not serve this host (a node that is off)
+    volumes: list[Volume] = field(default_factory=list)  # default: C: and D:
+    disk_signatures: list[str] = field(default_factory=list)  # MBR signatures of the host's disks
+    swprv_service_dll: str = "C:\\Windows\\System32\\swprv.dll"  # "": the registry value is missing
+    service_logon_right: list[str] | None = None  # None: the Hyper-V default (services + Virtual Machines)
+    hotfixes: list[str] = field(default_factory=list)  # installed KB ids
     faults: dict[str, Any] = field(default_factory=dict)  # fault injection, see hvassist.lab.faults
 
     @property
@@ -259,6 +302,7 @@ class Estate:
     hosts: list[Host] = field(default_factory=list)
     luns: list[Lun] = field(default_factory=list)  # SAN LUN masking; empty = not modelled
     credentials: Credentials = field(default_factory=Credentials)
+    guest_credentials: Credentials | None = None  # an account valid inside the guests (for guest checks)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -373,11 +417,19 @@ def _complete(estate: Estate) -> Estate:
         for csv in c.csvs:
             csv.owner = csv.owner or (c.nodes[0] if c.nodes else "")
     for h in estate.hosts:
+        if not h.domain and estate.domains:
+            h.domain = estate.domains[0].name
         if h.os not in OS_VERSIONS:
             raise ScenarioError("%s: host %s has unknown os %r (known: %s)" % (estate.name, h.name, h.os,
                                                                               ", ".join(OS_VERSIONS)))
         if not h.writers and h.os != "win10":
             h.writers = default_writers(h.name)
+        if not h.volumes:
+            h.volumes = [Volume("C:\\", 200, 120, "System"), Volume("D:\\", 2048, 1200, "VMs")]
+        if not h.disk_signatures:
+            h.disk_signatures = [_stable_guid(h.name, "disk", str(i))[:8].lower() for i in range(2)]
+        if h.service_logon_right is None:
+            h.service_logon_right = ["S-1-5-80-0", "S-1-5-83-0"]  # NT SERVICE\ALL SERVICES, Virtual Machines
         if not h.providers:
             h.providers = [Provider("Microsoft Software Shadow Copy provider 1.0",
                                     "{b5946137-7b9f-4925-af80-51abd60b20d5}", "System", "1.0.0.7")]
@@ -415,6 +467,11 @@ def _complete(estate: Estate) -> Estate:
             if vm.guest.ic_version is None and vm.guest.reports_kvp and vm.guest.os_name \
                     and "Windows" in vm.guest.os_name:
                 vm.guest.ic_version = vm.ic_version or HOST_IC_VERSION.get(h.os, "")
+            if vm.guest.fqdn is None and vm.guest.reports_kvp and "Windows" in (vm.guest.os_name or ""):
+                vm.guest.fqdn = "%s.%s" % (vm.name, h.domain) if h.domain else vm.name
+            if not vm.guest.disk_signatures:
+                vm.guest.disk_signatures = [_stable_guid(h.name, vm.name, "disk", str(i))[:8].lower()
+                                            for i in range(len(vm.disks))]
     for lun in estate.luns:
         lun.signature = (lun.signature or _stable_guid("lun", lun.id).replace("-", "")[:8]).lower()
     return estate

@@ -628,6 +628,13 @@ _NTLM_LOCK = threading.Lock()
 _NTLM_DIR: list[str] = []
 
 
+def ntlm_password_for(user: str) -> str | None:
+    """The password already registered for ``user`` by another lab in this process. The acceptor
+    knows one password per account, so a second lab reuses it rather than locking the first one out."""
+    with _NTLM_LOCK:
+        return _NTLM_USERS.get(user)
+
+
 def register_ntlm_users(users: dict[str, str]) -> None:
     """pyspnego's NTLM acceptor reads accounts from the file named by NTLM_USER_FILE (process-wide),
     so every lab in the process shares one file (in a private folder for the process) with all accounts."""

@@ -12,8 +12,9 @@ import json
 import logging
 import socket
 import ssl
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -141,8 +142,9 @@ class HostSession:
 
     # -- running scripts -------------------------------------------------------------
     def run(self, script: str | Script, params: dict[str, Any] | None = None,
-            on_output: Callable[[str], None] | None = None) -> RunResult:
-        """Run a shipped script. ``on_output`` receives stdout text as it arrives."""
+            on_output: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> RunResult:
+        """Run a shipped script. ``on_output`` receives stdout text as it arrives. Setting ``stop``
+        ends a long-running script early: the command is terminated on the host, the shell stays."""
         spec = script if isinstance(script, Script) else get_script(script)
         payload = spec.payload(params or {})
         proto, shell = self._open()
@@ -158,8 +160,12 @@ class HostSession:
                 for i in range(0, len(text), STDIN_CHUNK):
                     chunk = text[i: i + STDIN_CHUNK]
                     proto.send_command_input(shell, command_id, chunk, end=i + STDIN_CHUNK >= len(text))
+                stopped = False
                 while True:
                     self._raise_if_cancelled()
+                    if stop is not None and stop.is_set():
+                        stopped, code = True, 0
+                        break
                     if time.monotonic() > deadline:
                         raise E.TimedOut(self.endpoint.host, "The script %s did not finish within %d seconds."
                                          % (spec.name, self.timeouts.script),
@@ -191,7 +197,7 @@ class HostSession:
         stdout = bytes(out).decode("utf-8", errors="replace")
         stderr = decode_stderr(bytes(err))
         result = RunResult(spec.name, stdout, stderr, code, time.monotonic() - started)
-        if code != 0:
+        if code != 0 and not stopped:
             raise E.ScriptFailed(
                 self.endpoint.host, "The check %s failed on the host: %s" % (spec.name, _first_line(stderr)),
                 "Read PowerShell's message below; it usually names what is missing or not allowed.",
@@ -202,12 +208,14 @@ class HostSession:
         result = self.run(script, params)
         return parse_json_output(self.endpoint.host, result)
 
-    def stream_json_lines(self, script: str | Script, params: dict[str, Any] | None = None) -> Iterator[Any]:
-        """Yield one parsed object per output line of a long-running (``jsonl``) script."""
+    def stream_json_lines(self, script: str | Script, params: dict[str, Any] | None = None
+                          ) -> Generator[Any, None, None]:
+        """Yield one parsed object per output line of a long-running (``jsonl``) script. Closing the
+        iterator early (``break``, ``close()``) stops the script on the host."""
         import queue
-        import threading
 
         q: queue.Queue[Any] = queue.Queue()
+        stop = threading.Event()
         done = object()
         buffer = [""]
 
@@ -222,7 +230,7 @@ class HostSession:
 
         def worker() -> None:
             try:
-                self.run(script, params, on_output=feed)
+                self.run(script, params, on_output=feed, stop=stop)
                 if buffer[0].strip():
                     q.put(buffer[0])
             except BaseException as e:  # handed to the consumer
@@ -232,17 +240,22 @@ class HostSession:
 
         t = threading.Thread(target=worker, daemon=True, name="hvassist-stream")
         t.start()
-        while True:
-            item = q.get()
-            if item is done:
-                break
-            try:
-                yield json.loads(item)
-            except json.JSONDecodeError as e:
-                raise E.OutputNotUnderstood(self.endpoint.host, "A line of output was not valid JSON.",
-                                            "This is unexpected; please report it with the log file.",
-                                            detail=str(e)) from None
-        t.join()
+        try:
+            while True:
+                item = q.get()
+                if item is done:
+                    break
+                try:
+                    yield json.loads(item)
+                except json.JSONDecodeError as e:
+                    raise E.OutputNotUnderstood(self.endpoint.host, "A line of output was not valid JSON.",
+                                                "This is unexpected; please report it with the log file.",
+                                                detail=str(e)) from None
+        finally:
+            # Also when the consumer stops early: end the command, and let the worker finish before the
+            # session (not thread-safe) is used again.
+            stop.set()
+            t.join(self.timeouts.operation + self.timeouts.connect_read)
         if failure:
             raise failure[0]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 
+from migrate.conftest import DEST, SOURCE
+
 from hvassist.cli import main
 from hvassist.migrate.steps import FAILED, STEPS
-from migrate.conftest import DEST, SOURCE
 
 EXPECTED = {
     # vm: (step, words the problem must contain, words the fix must contain)

@@ -5,6 +5,8 @@ their original IDs and makes them cluster roles. Every change is confirmed and a
 from __future__ import annotations
 
 import pytest
+from migrate.conftest import DEST, SOURCE
+from migrate.walkthrough import move_lun, prepare_source, run_runbook
 
 from hvassist.audit import AuditLog
 from hvassist.flows.migrate_flow import NotAllowedYet
@@ -12,8 +14,6 @@ from hvassist.lab.model import load_scenario
 from hvassist.migrate.service import NotConfirmed
 from hvassist.migrate.steps import PASSED
 from hvassist.paths import app_paths
-from migrate.conftest import DEST, SOURCE
-from migrate.walkthrough import move_lun, prepare_source, run_runbook
 
 ORIGINAL = {vm.name: vm.id for h in load_scenario("migration").hosts for vm in h.vms}
 

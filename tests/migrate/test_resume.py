@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from migrate.conftest import DEST, SOURCE
+from migrate.walkthrough import move_lun, prepare_source
+
 from hvassist.flows.migrate_flow import Page
 from hvassist.migrate.state import MigrationStore
 from hvassist.paths import app_paths
-from migrate.conftest import DEST, SOURCE
-from migrate.walkthrough import move_lun, prepare_source
 
 
 def test_reopen_resumes_at_the_same_page_with_the_evidence(make_flow, migration_lab):

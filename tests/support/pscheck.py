@@ -14,15 +14,15 @@ import tree_sitter
 import tree_sitter_pwsh
 
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "ps-reference" / "cmdlets.json"
-if not REFERENCE.exists():  # a checkout elsewhere (a worktree two levels down): the nearest shared/ above
-    REFERENCE = next((p / "shared" / "ps-reference" / "cmdlets.json" for p in [*REPO.parents, *Path.cwd().parents]
-                      if (p / "shared" / "ps-reference" / "cmdlets.json").exists()), REFERENCE)
+# shared/ps-reference beside the checkout, or beside one of its parents (git worktrees live deeper)
+REFERENCE = next((p / "shared" / "ps-reference" / "cmdlets.json" for p in (*REPO.parents, *Path.cwd().parents)
+                  if (p / "shared" / "ps-reference" / "cmdlets.json").exists()),
+                 REPO.parent / "shared" / "ps-reference" / "cmdlets.json")
 
 COMMON_PARAMETERS = {"verbose", "debug", "erroraction", "warningaction", "informationaction", "errorvariable",
                      "warningvariable", "informationvariable", "outvariable", "outbuffer", "pipelinevariable",
                      "whatif", "confirm"}
-NATIVE_COMMANDS = {"vssadmin", "vssadmin.exe", "chcp.com"}
+NATIVE_COMMANDS = {"vssadmin", "vssadmin.exe", "chcp.com", "secedit.exe"}
 # Windows PowerShell version each Windows Server ships with
 PS_OF = {"2012": "3.0", "2012r2": "4.0", "2016": "5.1", "2019": "5.1", "2022": "5.1", "2025": "5.1"}
 _LANG = tree_sitter.Language(tree_sitter_pwsh.language())

@@ -1,7 +1,12 @@
-"""What a rule is: a cause id, and a check that turns a host snapshot into findings."""
+"""What a rule is: a cause id, and a check that turns a host snapshot into findings.
+
+Findings carry in ``detail`` what a guided fix needs (VM id, checkpoint ids, file paths, volumes, the
+host version), so fix builders never have to re-derive it from evidence text.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -9,6 +14,8 @@ from hvassist.diagnose.findings import Evidence, Finding
 from hvassist.snapshot import EventFact, HostSnapshot, VMFact
 
 Check = Callable[[HostSnapshot], Iterable[Finding]]
+
+LINUX_NAMES = re.compile(r"linux|ubuntu|debian|cent ?os|red ?hat|rhel|suse|oracle|alma|rocky|fedora", re.I)
 
 
 @dataclass(frozen=True)
@@ -19,14 +26,36 @@ class Rule:
 
 def vm_finding(snapshot: HostSnapshot, cause: str, vm: VMFact, severity: str, evidence: list[Evidence],
                **detail: object) -> Finding:
-    return Finding(cause, snapshot.host.name, vm.name, severity, tuple(evidence), vm_id=vm.id,
-                   detail=dict(detail))
+    base: dict[str, object] = {"vm_id": vm.id, "vm_name": vm.name, "host_os": snapshot.host.os_key,
+                               "host_build": snapshot.host.os_build}
+    base.update(detail)
+    return Finding(cause, snapshot.host.name, vm.name, severity, tuple(evidence), vm_id=vm.id, detail=base)
 
 
-def host_finding(snapshot: HostSnapshot, cause: str, severity: str, evidence: list[Evidence]) -> Finding:
-    return Finding(cause, snapshot.host.name, None, severity, tuple(evidence))
+def host_finding(snapshot: HostSnapshot, cause: str, severity: str, evidence: list[Evidence],
+                 **detail: object) -> Finding:
+    base: dict[str, object] = {"host_os": snapshot.host.os_key, "host_build": snapshot.host.os_build}
+    base.update(detail)
+    return Finding(cause, snapshot.host.name, None, severity, tuple(evidence), detail=base)
 
 
-def event_evidence(event: EventFact) -> Evidence:
-    return Evidence("%s event %d: %s" % (event.log, event.id, " ".join(event.message.split())),
-                    source="event log", time=event.time)
+def event_evidence(event: EventFact, where: str = "") -> Evidence:
+    text = " ".join(event.message.split()) or "properties: %s" % "; ".join(
+        " ".join(p.split()) for p in event.properties if p.strip())
+    return Evidence("%s%s event %d (%s): %s" % (where, event.log, event.id, event.provider, text),
+                    source="event log", time=event.time or None)
+
+
+def is_linux(vm: VMFact) -> bool:
+    return bool(LINUX_NAMES.search(vm.guest_os))
+
+
+def is_windows(vm: VMFact) -> bool:
+    return "windows" in vm.guest_os.lower()
+
+
+def gib(n: int) -> str:
+    """A size in plain units: MB below 1 GB, else GB with one decimal."""
+    if n < 1 << 30:
+        return "%d MB" % round(n / (1 << 20))
+    return "%.1f GB" % (n / (1 << 30))

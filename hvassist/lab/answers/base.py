@@ -36,6 +36,7 @@ class LabCall:
     username: str | None
     write: Callable[[str], None]  # stdout, for streaming scripts
     cancelled: Callable[[float], bool]  # sleep up to n seconds; True when the client hung up
+    guest_vm: VM | None = None  # set when the endpoint is a guest (WinRM to the VM), not a host
 
     def vm_by_id(self, cmdlet: str = "Get-VM") -> VM:
         wanted = str(self.params.get("VMId", "")).strip("{}").upper()

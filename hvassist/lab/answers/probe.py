@@ -19,4 +19,11 @@ def probe_host(call: LabCall) -> dict[str, Any]:
     }
 
 
-ANSWERS = {"probe-host": probe_host}
+def probe_file_server(call: LabCall) -> dict[str, Any]:
+    host = call.host
+    agent = {"state": "Running", "start_mode": "Auto"} if "FS-VSS-Agent" in host.features else None
+    return {"schema": "probe-file-server/1", "name": host.name.upper(), "os_caption": host.os_caption,
+            "agent": agent}
+
+
+ANSWERS = {"probe-host": probe_host, "probe-file-server": probe_file_server}

@@ -331,7 +331,8 @@ class MigrateWizard(QWidget):
         self.vm_table.setWordWrap(True)
         header = self.vm_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        for col in (4, 5, 7):  # the long texts share the width and wrap, so nothing hides off to the right
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.vm_table.verticalHeader().setVisible(False)
         v.addWidget(self.vm_table, 3)
         self.map_group = QGroupBox("Switch mapping: where adapters go on the destination")
@@ -750,8 +751,8 @@ class MigrateWizard(QWidget):
         for row, vm in enumerate(checklist.vms):
             off_csv = [p for p, on, _e in vm.files if not on]
             found = [e for _p, _on, e in vm.files]
-            files = "configuration + %d disk(s): %s%s" % (
-                len(vm.files) - 1, "all on the CSV" if not off_csv else "%d NOT on the CSV" % len(off_csv),
+            files = "config + %d disk(s): %s%s" % (
+                len(vm.files) - 1, "on the CSV" if not off_csv else "%d NOT on the CSV" % len(off_csv),
                 "" if all(e is None for e in found) else "; ✔ found on the destination" if all(found)
                 else "; ✘ %d missing on the destination" % sum(1 for e in found if e is False))
             nics = "\n".join("%s: %s%s, MAC %s %s" % (

@@ -219,11 +219,13 @@ class MigrationFlow:
         """Why ``op`` may not run now (empty: it may)."""
         checklist = self.checklist
         reasons: list[str] = []
-        if op.kind == "add-csv" or op.kind == "remove-csv":
+        if op.kind in ("add-csv", "remove-csv"):
+            # Releasing the LUN needs steps 1-5 (destination ready, backup confirmed, configurations copied
+            # while they can still be read, VMs off and no longer roles); adding it needs step 6 too, so the
+            # two clusters never use it at the same time.
             upto = 6 if op.kind == "add-csv" else 5
             reasons += ["Step %d '%s' has not passed yet." % (s.step.kb, s.step.title) for s in checklist.steps
-                        if s.step.kb <= upto and s.status != PASSED and not (op.kind == "remove-csv" and s.step.kb
-                                                                             in (1, 2, 3, 4))]
+                        if s.step.kb <= upto and s.status != PASSED]
         elif op.kind in RUNBOOK_KINDS:
             reasons += checklist.runbook_blockers()
             nxt = self.next_runbook_op()

@@ -124,3 +124,19 @@ def test_without_the_mapping_compare_vm_blocks_mig_switch(make_flow, migration_l
     with pytest.raises(NotAllowedYet):
         flow.run("register:A7C3E5F1-9B2D-4C6E-8A0F-13D5B7E9C905", confirmed=True)
     assert not any(vm.name == "mig-switch" for vm in migration_lab.estate.host("NEW01").vms)
+
+
+def test_the_lun_is_released_only_after_copies_and_backup(make_flow, migration_lab):
+    """Step 5 passed, but the configurations were not copied aside: the CSV stays on the source."""
+    flow = make_flow()
+    flow.start(SOURCE, DEST)
+    flow.check()
+    flow.set_switch_mapping("LegacyNet", "Production")
+    next(v for v in migration_lab.estate.host("OLD01").vms if v.name == "mig-snapshot").checkpoints.clear()
+    for op_id in ("shutdown:C41B7F93-2A6D-4B08-8E5F-90A3D6C1E703", "remove-role:5E90D2A7-6C3B-4A1F-B7D8-2F4E61A0C804"):
+        assert flow.run(op_id, confirmed=True).ok
+    assert flow.checklist.step("shut-down-source").status == "passed"
+    with pytest.raises(NotAllowedYet, match="Step 4 'Keep a copy of the configurations'"):
+        flow.run("remove-csv:Cluster Disk 3", confirmed=True)
+    assert [c.name for c in next(c for c in migration_lab.estate.clusters if c.name == "OLDCLU").csvs] == [
+        "Cluster Disk 3"]

@@ -6,12 +6,14 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hvassist.audit import AuditLog
 from hvassist.connections import Connection, ConnectionStore
 from hvassist.credentials import CredentialStore
 from hvassist.paths import AppPaths, app_paths
+from hvassist.remote.endpoint import Endpoint
+from hvassist.services.cluster_discovery import ClusterInfo, NodeInfo, apply_discovery
 from hvassist.services.diagnosis import GuestCredentials, HostTarget
 
 if TYPE_CHECKING:
@@ -53,14 +55,29 @@ class AppContext:
         customer = store.add_group("Demo lab (%s)" % estate.name, username=lab.username,
                                    password=lab.password)
         for cluster in estate.clusters:
-            site = store.add_group(cluster.name, parent=customer.id)
-            for node in cluster.nodes:
-                _add_lab_host(store, lab, node, site.id)
+            ep = lab.endpoint(cluster.name)
+            conn = store.add_connection(Connection(id="", name=cluster.name, kind="cluster", group=customer.id,
+                                                   address=ep.address, port=ep.port, transport=ep.transport,
+                                                   auth=ep.auth, ca_file=ep.ca_file))
+            info = ClusterInfo(cluster.name, cluster.domain, tuple(
+                NodeInfo(n, "Down" if estate.host(n).down else "Up") for n in cluster.nodes))
+            apply_discovery(store, conn.id, info, lambda node: lab_node_overrides(lab, node))
         clustered = {n.lower() for c in estate.clusters for n in c.nodes}
         for h in estate.hosts:
             if h.name.lower() not in clustered and h.role == "hyperv":  # file servers are not diagnosed
                 _add_lab_host(store, lab, h.name, customer.id)
         return cls(paths, creds, store, AuditLog(paths.audit_log), lab=lab, demo=True, _throwaway=home)
+
+    def lab_endpoint_for(self, name: str) -> Endpoint | None:
+        """In the demo, where the lab serves a host or cluster of that name (the lab listens on 127.0.0.1)."""
+        if self.lab is None:
+            return None
+        known = {h.lower() for h in self.lab.host_names()} | {c.name.lower() for c in self.lab.estate.clusters}
+        return self.lab.endpoint(name) if name.lower() in known else None
+
+    def node_overrides(self, node: str) -> dict[str, Any]:
+        """Connection settings for a newly discovered cluster node: in the demo, its lab port; else none."""
+        return lab_node_overrides(self.lab, node) if self.lab is not None else {}
 
     def host_targets(self) -> list[HostTarget]:
         out = []
@@ -94,6 +111,11 @@ class AppContext:
         if self._throwaway:
             shutil.rmtree(self._throwaway, ignore_errors=True)
             os.environ.pop("HVASSIST_HOME", None)
+
+
+def lab_node_overrides(lab: Lab, node: str) -> dict[str, Any]:
+    ep = lab.endpoint(node)
+    return {"address": ep.address, "port": ep.port, "transport": ep.transport, "ca_file": ep.ca_file}
 
 
 def _add_lab_host(store: ConnectionStore, lab: Lab, name: str, group: str) -> None:

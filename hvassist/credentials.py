@@ -63,14 +63,28 @@ class CredentialStore:
         except Exception as e:  # a broken keyring configuration
             self.reason = "the keyring could not be opened (%s)" % type(e).__name__
             return
-        if _usable(candidate):
-            self._backend = candidate
-        else:
+        if not _usable(candidate):
             self.reason = "no secure keyring is available on this computer"
+            return
+        self._backend = candidate
+        try:
+            # A locked keyring asks to be unlocked here (the desktop shows its prompt); refused or
+            # unavailable, we know at once and can say so before any password is typed.
+            candidate.get_password(SERVICE, "probe")
+        except Exception as e:  # KeyringError, or a D-Bus error the backend does not wrap
+            self._fall_back(e)
 
     @property
     def persistent(self) -> bool:
         return self._backend is not None
+
+    @property
+    def backend_name(self) -> str:
+        """Short form for a status line: where passwords are kept right now."""
+        if self._backend is not None:
+            text = _describe(self._backend)
+            return text[4:] if text.startswith("the ") else text
+        return "memory only (this session)"
 
     @property
     def backend_description(self) -> str:
@@ -87,8 +101,8 @@ class CredentialStore:
                     self._backend.set_password(SERVICE, key, password)
                     self._memory.pop(key, None)
                     return
-                except keyring.errors.KeyringError as e:
-                    self._fall_back("saving failed: %s" % type(e).__name__)
+                except Exception as e:  # locked, or the keyring went away
+                    self._fall_back(e)
             self._memory[key] = password
 
     def get_password(self, key: str) -> str | None:
@@ -99,8 +113,8 @@ class CredentialStore:
                 return None
             try:
                 value = self._backend.get_password(SERVICE, key)
-            except keyring.errors.KeyringError as e:
-                self._fall_back("reading failed: %s" % type(e).__name__)
+            except Exception as e:  # locked, or the keyring went away
+                self._fall_back(e)
                 return None
         if value:
             register_secret(value)
@@ -118,7 +132,12 @@ class CredentialStore:
             except keyring.errors.KeyringError as e:
                 log.warning("could not delete a keyring entry: %s", type(e).__name__)
 
-    def _fall_back(self, why: str) -> None:
-        log.warning("keyring unusable (%s); keeping passwords in memory for this session", why)
+    def _fall_back(self, error: BaseException) -> None:
+        log.warning("keyring unusable (%s); keeping passwords in memory for this session", type(error).__name__)
         self._backend = None
-        self.reason = "the keyring is locked or unavailable (%s)" % why
+        if isinstance(error, keyring.errors.KeyringLocked):
+            self.reason = "the keyring is locked and was not unlocked"
+        elif isinstance(error, keyring.errors.InitError):
+            self.reason = "the keyring could not be opened or created"
+        else:
+            self.reason = "the keyring could not be used (%s)" % type(error).__name__

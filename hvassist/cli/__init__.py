@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "hvassist.cli.stages_cmd",
     "hvassist.cli.report_cmd",
     "hvassist.cli.analyze_cmd",
+    "hvassist.cli.doctor_cmd",
     "hvassist.cli.migrate_cmd",
 ]
 

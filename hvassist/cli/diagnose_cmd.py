@@ -47,6 +47,8 @@ def add_target_arguments(p: argparse.ArgumentParser) -> None:
                    help="https (port 5986, default) or http (port 5985, NTLM/Kerberos message encryption)")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--auth", choices=["ntlm", "kerberos", "credssp"], default="ntlm")
+    p.add_argument("--allow-credssp", action="store_true",
+                   help="allow CredSSP, which hands your password to the host (needed with --auth credssp)")
     p.add_argument("--ca-file", default="", help="extra CA certificate(s) to trust (PEM)")
 
 
@@ -130,7 +132,8 @@ def _targets_from_args(args: argparse.Namespace, names: list[str]) -> list[HostT
             # for scripts: HVASSIST_PASSWORD (never a command-line argument, which other users can see)
             password_cache[user] = os.environ.get("HVASSIST_PASSWORD") or getpass.getpass(
                 "Password for %s: " % user)
-        ep = Endpoint(host=name, port=args.port, transport=args.transport, auth=args.auth, ca_file=args.ca_file)
+        ep = Endpoint(host=name, port=args.port, transport=args.transport, auth=args.auth, ca_file=args.ca_file,
+                      allow_credssp=args.allow_credssp)
         targets.append(HostTarget(ep, user, password_cache[user]))
     return targets
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -16,78 +16,14 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from hvassist import __version__
 from hvassist.appcontext import AppContext
+from hvassist.gui.connections_panel import ConnectionsPanel
 from hvassist.gui.style import heading
-
-
-class ConnectionsPanel(QWidget):
-    """Customers/sites → hosts, and where the passwords are kept."""
-
-    add_requested = Signal()
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 4, 8)
-        title = QLabel("<b>Connections</b>")
-        layout.addWidget(title)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.tree.setAccessibleName("Saved connections")
-        self.tree.setAccessibleDescription("Customers and sites, with their Hyper-V hosts")
-        title.setBuddy(self.tree)
-        layout.addWidget(self.tree, 1)
-        add = QPushButton("&Add connection…")
-        add.setAccessibleName("Add connection")
-        add.clicked.connect(self.add_requested.emit)
-        layout.addWidget(add)
-        self.keyring_label = QLabel()
-        self.keyring_label.setWordWrap(True)
-        self.keyring_label.setAccessibleName("Where passwords are kept")
-        small = self.keyring_label.font()
-        small.setPointSizeF(small.pointSizeF() * 0.9)
-        self.keyring_label.setFont(small)
-        layout.addWidget(self.keyring_label)
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.tree.clear()
-        store = self.ctx.connections
-        items: dict[str | None, QTreeWidgetItem] = {}
-        pending = list(store.groups)
-        for _ in range(len(pending) + 1):  # parents before children, whatever the file order
-            for g in list(pending):
-                if g.parent is None or g.parent in items:
-                    parent = items.get(g.parent)
-                    label = g.name + ("  (credentials: %s)" % g.username if g.username else "")
-                    item = QTreeWidgetItem([label])
-                    (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
-                    items[g.id] = item
-                    pending.remove(g)
-        for c in store.connections:
-            resolved = store.resolve(c)
-            how = "own credentials" if resolved.credential_from == "own" else (
-                "inherits from %s" % resolved.credential_from if resolved.credential_from else "no credentials")
-            item = QTreeWidgetItem(["%s  —  %s" % (c.name, how)])
-            item.setData(0, Qt.ItemDataRole.UserRole, c.id)
-            item.setToolTip(0, "%s://%s:%d, %s" % (c.transport, c.address or c.name,
-                                                   c.endpoint().effective_port, c.auth.upper()))
-            parent = items.get(c.group)
-            (parent.addChild(item) if parent else self.tree.addTopLevelItem(item))
-        self.tree.expandAll()
-        text = self.ctx.credentials.backend_description
-        if self.ctx.demo:
-            text = ("Demo: a throwaway profile against the built-in lab. Nothing is saved, and your own "
-                    "connections and keyring are not touched.")
-        self.keyring_label.setText(text)
 
 
 class CardButton(QPushButton):
@@ -168,18 +104,23 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
         splitter.setCollapsible(0, False)
-        self.connections.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 22)
-        splitter.setSizes([320, 860])
+        self.connections.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 24)
+        splitter.setSizes([440, 740])
         self.setCentralWidget(splitter)
         self._build_menu()
         self.statusBar().showMessage("hvassist %s%s" % (__version__, "  ·  demo lab running" if ctx.lab else ""))
+        QTimer.singleShot(0, self.connections.start_cluster_refresh)  # keep the clusters' node lists fresh
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        add = QAction("&Add connection…", self)
-        add.setShortcut(QKeySequence("Ctrl+N"))
-        add.triggered.connect(self.add_connection)
-        file_menu.addAction(add)
+        panel = self.connections
+        for a in (panel.act_add_host, panel.act_add_cluster, panel.act_add_group, panel.act_test):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # from anywhere in the window
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(panel.act_import)
+        file_menu.addAction(panel.act_export)
+        file_menu.addSeparator()
         open_files = QAction("&Open collected data…", self)
         open_files.setShortcut(QKeySequence.StandardKey.Open)
         open_files.triggered.connect(self.open_collected_data)
@@ -230,6 +171,7 @@ class MainWindow(QMainWindow):
         from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
 
         page = ExplainerWithFollow(self.ctx)
+        page.page.causeActivated.connect(lambda _cause: self.open_diagnose())
         self.show_page(page)
         page.page.setFocus()
 
@@ -261,13 +203,10 @@ class MainWindow(QMainWindow):
         page.input.setFocus()
 
     def add_connection(self) -> None:
-        from hvassist.gui.connection_dialog import ConnectionDialog
-
-        dialog = ConnectionDialog(self.ctx, self)
-        if dialog.exec():
-            self.connections.refresh()
+        self.connections.add_host()
 
     def closeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        self.connections.cancel_work()
         current = self.stack.currentWidget()
         cancel = getattr(current, "cancel_work", None)
         if callable(cancel):

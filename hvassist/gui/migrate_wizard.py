@@ -217,6 +217,8 @@ class MigrateWizard(QWidget):
                 self._choices.append(("%s — %s, %s (practice lab)" % (c.name, c.domain, os_name),
                                       ClusterRef(c.name, lab=lab.estate.name)))
         for conn in self.ctx.connections.connections:
+            if getattr(conn, "cluster", None):
+                continue  # a node of a saved cluster: the cluster is listed
             kind = "cluster" if conn.kind == "cluster" else "host or cluster name"
             self._choices.append(("%s — saved connection (%s)" % (conn.name, kind),
                                   ClusterRef(conn.name, connection=conn.id)))

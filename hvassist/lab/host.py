@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from types import GeneratorType
 
+from hvassist.lab import faults
 from hvassist.lab.answers import ANSWERS, LabCall, LabPSError
 from hvassist.lab.answers.base import ps_json
 from hvassist.lab.model import VM, Estate, Host
@@ -49,6 +50,10 @@ class LabHost:
         self.last_params: dict[str, object] = {}  # what the last script received, as the host decoded it
 
     def __call__(self, io: CommandIO) -> int:
+        refusal = faults.command_refusal(self.host, io.command_line.split(" ")[0])
+        if refusal is not None:
+            io.write(refusal, "stderr")
+            return 1
         script_b64 = io.encoded_script
         if script_b64 is None:
             io.write("'%s' is not recognized as an internal or external command,\r\noperable program or "

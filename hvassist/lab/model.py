@@ -257,6 +257,7 @@ class Host:
     features: list[str] = field(default_factory=list)  # installed roles/features, e.g. FS-VSS-Agent
     switches: list[VirtualSwitch] = field(default_factory=list)
     down: bool = False  # the lab does not serve this host (a node that is off)
+    transport: str = ""  # this host's WinRM listener: "http" or "https"; "" = the lab's default
     volumes: list[Volume] = field(default_factory=list)  # default: C: and D:
     disk_signatures: list[str] = field(default_factory=list)  # MBR signatures of the host's disks
     swprv_service_dll: str = "C:\\Windows\\System32\\swprv.dll"  # "": the registry value is missing
@@ -417,6 +418,9 @@ def _complete(estate: Estate) -> Estate:
         for csv in c.csvs:
             csv.owner = csv.owner or (c.nodes[0] if c.nodes else "")
     for h in estate.hosts:
+        if h.transport not in ("", "http", "https"):
+            raise ScenarioError("%s: host %s has transport %r (use \"http\" or \"https\")" % (
+                estate.name, h.name, h.transport))
         if not h.domain and estate.domains:
             h.domain = estate.domains[0].name
         if h.os not in OS_VERSIONS:

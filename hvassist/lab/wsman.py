@@ -41,6 +41,7 @@ NS = {
     "p": "http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd",
     "rsp": "http://schemas.microsoft.com/wbem/wsman/1/windows/shell",
     "f": "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault",
+    "wsmid": "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd",
 }
 SHELL_NS = NS["rsp"]
 RESOURCE_CMD = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
@@ -113,11 +114,18 @@ Handler = Callable[[CommandIO], int]
 
 @dataclasses.dataclass
 class ServerHooks:
-    """Cost model and fault injection; the lab's estate configures these per host."""
+    """Cost model and fault injection; the lab's estate configures these per host (``lab/faults.py``).
+    Every hook is inert by default."""
 
-    before_request: Callable[[str, bytes], None] | None = None  # (action or "auth", body)
+    before_request: Callable[[str, bytes], None] | None = None  # (action or "auth", body); may raise WSManFault
     on_command_start: Callable[[CommandIO], None] | None = None  # e.g. PowerShell start cost
     bytes_per_second: float = 0.0  # 0 = unlimited
+    # (path) -> (status, headers, body) to answer an HTTP request before WinRM sees it, or None
+    http_override: Callable[[str], tuple[int, list[tuple[str, str]], bytes] | None] | None = None
+    login_allowed: Callable[[str], bool] | None = None  # after a successful handshake; False = 401
+    # "required" (Windows default, AllowUnencrypted=false), "refused" (encrypted messages answered with
+    # HTTP 415, clear text accepted) or "plaintext_replies" (encrypted requests answered in clear text)
+    message_encryption: str = "required"
 
 
 class _Command:
@@ -243,6 +251,9 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         with contextlib.suppress(ssl.SSLError, ConnectionError, TimeoutError, OSError):
             super().handle()
 
+    def version_string(self) -> str:
+        return getattr(self, "_server_name", "") or self.server_version
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from the base class
         return
 
@@ -268,8 +279,19 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         endpoint.record_wire(body)
+        if endpoint.hooks.http_override is not None:
+            override = endpoint.hooks.http_override(self.path)
+            if override is not None:
+                status, headers, page = override
+                self._server_name = next((v for k, v in headers if k.lower() == "server"), "")
+                self._send(status, page, headers=[(k, v) for k, v in headers if k.lower() != "server"])
+                return
         if self.path.rstrip("/").lower() != "/wsman":
             self._send(404)
+            return
+        if self.headers.get("WSMANIDENTIFY", "").lower() == "unauthenticated" and b"Identify" in body:
+            # Windows answers an anonymous Identify (Test-WSMan without credentials), hiding its OS version
+            self._send(200, endpoint.identify_response(authenticated=False), "application/soap+xml;charset=UTF-8")
             return
         if endpoint.auth == "basic":
             if not self._check_basic():
@@ -278,9 +300,13 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         elif not self._ntlm_step():
             return
         encrypted = self.headers.get("Content-Type", "").startswith("multipart/encrypted")
+        mode = endpoint.hooks.message_encryption
+        if encrypted and mode == "refused":
+            self._send(415, b"Unsupported Media Type: only application/soap+xml is accepted here.", "text/plain")
+            return
         if encrypted:
             body = self._unwrap(body)
-        elif body and endpoint.auth == "ntlm" and not self.server.tls:
+        elif body and endpoint.auth == "ntlm" and not self.server.tls and mode != "refused":
             # A Windows listener with AllowUnencrypted=false refuses plaintext SOAP on HTTP.
             self._send(401)
             return
@@ -288,7 +314,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             self._send(200)  # pywinrm's setup_encryption() authenticates with an empty POST
             return
         status, reply = endpoint.dispatch(body, self._user)
-        if encrypted:
+        if encrypted and mode != "plaintext_replies":
             ctype = 'multipart/encrypted;protocol="%s";boundary="Encrypted Boundary"' % ENC_PROTOCOL
             self._send(status, self._wrap(reply), ctype)
         else:
@@ -302,7 +328,9 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             user, _, pw = base64.b64decode(hdr[6:]).decode("utf-8").partition(":")
         except ValueError:
             return False
-        if self.server.endpoint.users.get(user) == pw:
+        endpoint = self.server.endpoint
+        if endpoint.users.get(user) == pw and (endpoint.hooks.login_allowed is None
+                                               or endpoint.hooks.login_allowed(user)):
             self._user = user
             return True
         return False
@@ -340,6 +368,10 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             return False
         user = str(self._ntlm.client_principal or "")
         self._user = user.split("\\")[-1]
+        if endpoint.hooks.login_allowed is not None and not endpoint.hooks.login_allowed(self._user):
+            self._ntlm, self._user = None, None
+            self._send(401, headers=[("WWW-Authenticate", "Negotiate")])
+            return False
         return True
 
     def _unwrap(self, body: bytes) -> bytes:
@@ -392,7 +424,8 @@ class WinRMEndpoint:
     def __init__(self, handler: Handler, users: dict[str, str], *, auth: str = "ntlm",
                  tls: ssl.SSLContext | None = None, tls_cert_der: bytes | None = None,
                  host: str = "127.0.0.1", port: int = 0, hooks: ServerHooks | None = None,
-                 receive_chunk: int = 0, keep_wire_log: bool = False) -> None:
+                 receive_chunk: int = 0, keep_wire_log: bool = False,
+                 product_version: str = "OS: 10.0.17763 SP: 0.0 Stack: 3.0") -> None:
         if auth not in ("ntlm", "basic"):
             raise ValueError(auth)
         self.handler = handler
@@ -402,6 +435,7 @@ class WinRMEndpoint:
         self.hooks = hooks or ServerHooks()
         self.receive_chunk = receive_chunk
         self.keep_wire_log = keep_wire_log
+        self.product_version = product_version
         self.wire_log: list[bytes] = []
         self.calls: list[dict[str, Any]] = []
         self.request_count = 0
@@ -466,6 +500,21 @@ class WinRMEndpoint:
         return GssChannelBindings(application_data=b"tls-server-end-point:" + digest)
 
     # -- WS-Management ------------------------------------------------------------
+    def identify_response(self, authenticated: bool) -> bytes:
+        """The WS-Management Identify answer; anonymous callers do not learn the OS version (as on Windows)."""
+        version = self.product_version if authenticated else "OS: 0.0.0 SP: 0.0 Stack: %s" % (
+            self.product_version.rsplit("Stack: ", 1)[-1])
+        profiles = ("<wsmid:SecurityProfiles><wsmid:SecurityProfileName>http://schemas.dmtf.org/wbem/wsman/1/"
+                    "wsman/secprofile/http/spnego-kerberos</wsmid:SecurityProfileName></wsmid:SecurityProfiles>"
+                    if authenticated else "")
+        return (
+            '<s:Envelope xml:lang="en-US" xmlns:s="{s}"><s:Header/><s:Body><wsmid:IdentifyResponse '
+            'xmlns:wsmid="{wsmid}"><wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'
+            "</wsmid:ProtocolVersion><wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor>"
+            "<wsmid:ProductVersion>{version}</wsmid:ProductVersion>{profiles}</wsmid:IdentifyResponse>"
+            "</s:Body></s:Envelope>"
+        ).format(s=NS["s"], wsmid=NS["wsmid"], version=xml_escape(version), profiles=profiles).encode("utf-8")
+
     def dispatch(self, body: bytes, user: str | None) -> tuple[int, bytes]:
         try:
             root = ET.fromstring(body)  # noqa: S314 - loopback lab, our own client
@@ -480,6 +529,8 @@ class WinRMEndpoint:
         opts = {str(o.get("Name")): (o.text or "") for o in root.findall("s:Header/w:OptionSet/w:Option", NS)}
         op_timeout = _duration_seconds(_text(root, "s:Header/w:OperationTimeout"), 60.0)
         short = action.rsplit("/", 1)[-1]
+        if root.find("s:Body/wsmid:Identify", NS) is not None:
+            return 200, self.identify_response(authenticated=True)
         try:
             if self.hooks.before_request:
                 self.hooks.before_request(short, body)
@@ -650,6 +701,7 @@ def register_ntlm_users(users: dict[str, str]) -> None:
         path = os.path.join(_NTLM_DIR[0], "ntlm-users.txt")
         with open(path, "w", encoding="utf-8") as fd:
             for u, p in _NTLM_USERS.items():
-                fd.write(":%s:%s\n" % (u, p))
+                domain, _, user = u.rpartition("\\")  # DOMAIN\user logs on as DOMAIN:user
+                fd.write("%s:%s:%s\n" % (domain, user, p))
         os.chmod(path, 0o600)
         os.environ["NTLM_USER_FILE"] = path

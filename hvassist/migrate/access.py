@@ -49,6 +49,25 @@ class EndpointAccess:
                           self.username, self.password)
 
 
+@dataclass
+class SavedAccess:
+    """A saved cluster (or host) connection: a node saved under it is reached with its own saved settings
+    (its port, pinned certificate, credentials); any other node like the cluster name."""
+
+    connections: ConnectionStore
+    cluster: EndpointAccess
+    cluster_id: str
+
+    def target(self, name: str) -> HostTarget:
+        node = next((c for c in self.connections.nodes_of(self.cluster_id)
+                     if c.name.lower() == name.lower() or c.name.lower().split(".")[0] == name.lower()), None)
+        if node is not None:
+            resolved = self.connections.resolve(node)
+            if resolved.password is not None:
+                return HostTarget(resolved.endpoint, resolved.username, resolved.password)
+        return self.cluster.target(name)
+
+
 class AccessError(Exception):
     """A cluster cannot be reached the way the migration remembers (say what to do)."""
 
@@ -70,4 +89,4 @@ def access_for(ref: ClusterRef, *, lab: Lab | None = None, connections: Connecti
     resolved = connections.resolve(conn)
     if resolved.password is None:
         raise AccessError("No password is saved for %s. Edit the connection and enter it." % ref.name)
-    return EndpointAccess(resolved.endpoint, resolved.username, resolved.password)
+    return SavedAccess(connections, EndpointAccess(resolved.endpoint, resolved.username, resolved.password), conn.id)

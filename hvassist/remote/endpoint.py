@@ -21,6 +21,7 @@ class Endpoint:
     ca_file: str = ""  # extra CA certificates to trust (PEM), in addition to the system store
     pinned_sha256: str = ""  # certificate explicitly trusted by the user (hex SHA-256)
     tls_server_name: str = ""  # name to check in the certificate if not ``host``
+    allow_credssp: bool = False  # CredSSP hands the password to the host: only on the user's explicit opt-in
 
     @property
     def effective_port(self) -> int:

@@ -56,6 +56,65 @@ def check_transport_policy(endpoint: Endpoint) -> None:
         raise E.InsecureTransportRefused(
             endpoint.host, "Basic authentication over HTTP would send the password in clear text, so "
             "hvassist refuses it.", "Use HTTPS (port 5986), or NTLM/Kerberos, which encrypt the messages over HTTP.")
+    if endpoint.auth == "credssp" and not endpoint.allow_credssp:
+        raise E.InsecureTransportRefused(
+            endpoint.host, "CredSSP hands your password to the host, so hvassist uses it only when you allow it "
+            "for this connection.", "Use NTLM or Kerberos, or allow CredSSP explicitly in the connection's "
+            "settings (or with --allow-credssp).")
+
+
+def make_protocol(endpoint: Endpoint, username: str, password: str, timeouts: Timeouts) -> Protocol:
+    """pywinrm's Protocol for an endpoint, with hvassist's security settings. Does not touch the network."""
+    check_transport_policy(endpoint)
+    ep = endpoint
+    pinned = normalise_fingerprint(ep.pinned_sha256)
+    validation = "ignore" if pinned else "validate"
+    transport = ep.auth if ep.auth != "basic" else ("ssl" if ep.transport == "https" else "basic")
+    return Protocol(
+        ep.url, transport=transport, username=username, password=password,
+        server_cert_validation=validation,  # type: ignore[arg-type]
+        ca_trust_path=ep.ca_file or None,  # type: ignore[arg-type]
+        read_timeout_sec=int(max(timeouts.connect_read, timeouts.operation + 5)),
+        operation_timeout_sec=timeouts.operation,
+        message_encryption="auto", proxy=None,
+    )
+
+
+def prepare_transport(proto: Protocol, endpoint: Endpoint) -> requests.Session:
+    """Build the HTTP session: trust settings for HTTPS (pinned fingerprint or CA file); over HTTP this
+    logs on (NTLM/Kerberos/CredSSP) to set up message encryption, and from then on every reply must be
+    encrypted (pywinrm itself would silently accept a clear-text reply)."""
+    ep = endpoint
+    pinned = normalise_fingerprint(ep.pinned_sha256)
+    session = proto.transport.build_session()
+    if ep.transport == "https":
+        if pinned:
+            session.mount("https://", PinnedCertificateAdapter(pinned))
+        elif ep.ca_file:
+            session.verify = ep.ca_file
+    elif proto.transport.encryption is not None:
+        session.hooks["response"].append(_sealed_replies_only(ep.host))
+    return session
+
+
+def reply_is_sealed(response: requests.Response) -> bool:
+    """True when an HTTP reply carries an MS-WSMV encrypted payload (or nothing at all)."""
+    if response.status_code not in (200, 500) or not response.content:
+        return True
+    return response.headers.get("Content-Type", "").lower().startswith("multipart/encrypted")
+
+
+def _sealed_replies_only(host: str) -> Callable[..., requests.Response]:
+    def check(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        if not reply_is_sealed(response):
+            raise E.InsecureTransportRefused(
+                host, "The host answered in clear text although hvassist sent an encrypted message "
+                "(reply type: %s), so hvassist stopped." % (response.headers.get("Content-Type") or "none"),
+                "Use HTTPS (port 5986). If you must use HTTP, check that nothing between you and the host (a "
+                "proxy or load balancer) answers instead of the host's WinRM service.")
+        return response
+
+    return check
 
 
 class HostSession:
@@ -85,23 +144,8 @@ class HostSession:
         self.close()
 
     def _make_protocol(self) -> Protocol:
-        ep = self.endpoint
-        pinned = normalise_fingerprint(ep.pinned_sha256)
-        validation = "ignore" if pinned else "validate"
-        transport = ep.auth if ep.auth != "basic" else ("ssl" if ep.transport == "https" else "basic")
-        proto = Protocol(
-            ep.url, transport=transport, username=self._username, password=self._password,
-            server_cert_validation=validation,  # type: ignore[arg-type]
-            ca_trust_path=ep.ca_file or None,  # type: ignore[arg-type]
-            read_timeout_sec=int(max(self.timeouts.connect_read, self.timeouts.operation + 5)),
-            operation_timeout_sec=self.timeouts.operation,
-            message_encryption="auto", proxy=None,
-        )
-        session = proto.transport.build_session() if ep.transport == "https" else None
-        if session is not None and pinned:
-            session.mount("https://", PinnedCertificateAdapter(pinned))
-        if session is not None and ep.ca_file and not pinned:
-            session.verify = ep.ca_file
+        proto = make_protocol(self.endpoint, self._username, self._password, self.timeouts)
+        prepare_transport(proto, self.endpoint)
         return proto
 
     def _open(self) -> tuple[Protocol, str]:

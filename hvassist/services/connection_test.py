@@ -1,4 +1,5 @@
-"""Test a connection: reach WinRM, log on, run PowerShell, see whether Hyper-V can be managed."""
+"""Test a connection: a short form of the connection doctor (``hvassist.services.doctor``) for callers that
+only need "does it work, and if not, why"."""
 
 from __future__ import annotations
 
@@ -6,35 +7,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hvassist.cancel import CancelToken
-from hvassist.remote.endpoint import Endpoint, Timeouts
-from hvassist.remote.errors import RemoteError
-from hvassist.remote.session import HostSession
+from hvassist.remote.endpoint import Endpoint
+from hvassist.services.doctor import DoctorReport, run_doctor
 
 
 @dataclass
 class ConnectionTestResult:
     ok: bool
     summary: str
-    facts: dict[str, Any] = field(default_factory=dict)
-    error: RemoteError | None = None
+    report: DoctorReport
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return {s.id: s.message for s in self.report.steps}
 
 
 def test_connection(endpoint: Endpoint, username: str, password: str,
                     cancel: CancelToken | None = None) -> ConnectionTestResult:
-    try:
-        with HostSession(endpoint, username, password, cancel=cancel,
-                         timeouts=Timeouts(connect_read=15, script=60)) as s:
-            facts = s.run_json("probe-host")
-    except RemoteError as e:
-        return ConnectionTestResult(False, e.message, error=e)
-    warnings = []
-    if not facts.get("hyperv_module"):
-        warnings.append("The Hyper-V PowerShell module is not installed on the host: install the Hyper-V "
-                        "management tools (Install-WindowsFeature RSAT-Hyper-V-Tools).")
-    if not facts.get("is_admin") and not facts.get("is_hyperv_admin"):
-        warnings.append("The account %s is not an administrator on the host: hvassist can read little and fix "
-                        "nothing. Use an administrator account." % facts.get("user", username))
-    summary = "Connected to %s (%s, PowerShell %s) as %s." % (facts.get("name"), facts.get("os_caption"),
-                                                              facts.get("ps_version"), facts.get("user"))
-    return ConnectionTestResult(not warnings, summary, facts, warnings=warnings)
+    report = run_doctor(endpoint, username, password, cancel=cancel)
+    failed = report.failed
+    summary = report.summary if failed is None else "%s\nWhat to do: %s" % (report.summary, failed.action)
+    return ConnectionTestResult(report.ok, summary, report, [w.message for w in report.warnings])
+
+
+test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, despite its name

@@ -77,3 +77,25 @@ def test_a_damaged_state_file_is_named_not_a_crash(make_flow, hvassist_home):
         assert path.name in str(e)
     else:
         raise AssertionError("a damaged file must be reported")
+
+
+def test_saved_connections_reach_the_nodes(migration_lab, hvassist_home):
+    """Outside the lab: a saved cluster connection, its node saved under it with its own port."""
+    from hvassist.connections import Connection, ConnectionStore
+    from hvassist.credentials import CredentialStore
+    from hvassist.migrate.access import access_for
+    from hvassist.migrate.state import ClusterRef
+
+    store = ConnectionStore(hvassist_home / "connections.json", CredentialStore(memory_only=True))
+    group = store.add_group("Contoso", username=migration_lab.username, password=migration_lab.password)
+    ep = migration_lab.endpoint("OLDCLU")
+    cluster = store.add_connection(Connection(id="", name="OLDCLU", kind="cluster", group=group.id,
+                                              address=ep.address, port=ep.port, transport="http"))
+    node_ep = migration_lab.endpoint("OLD02")
+    store.add_connection(Connection(id="", name="OLD02", group=group.id, cluster=cluster.id,
+                                    address=node_ep.address, port=node_ep.port, transport="http"))
+    access = access_for(ClusterRef("OLDCLU", connection=cluster.id), connections=store)
+    assert access.target("OLDCLU").endpoint.port == ep.port
+    assert access.target("OLD02").endpoint.port == node_ep.port, "the node's own saved settings"
+    other = access.target("OLD01").endpoint
+    assert other.host == "OLD01" and other.port == ep.port and not other.address, "like the cluster name"

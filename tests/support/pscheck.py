@@ -78,8 +78,10 @@ def pscustomobject_keys(text: str) -> set[str]:
 
     def walk(n: tree_sitter.Node) -> None:
         if n.type == "hash_literal_body":
-            before = src[max(0, n.start_byte - 40):n.start_byte].decode("utf-8", "replace")
-            if re.search(r"\[pscustomobject\]\s*@\{\s*$", before, re.I):
+            before = src[max(0, n.start_byte - 80):n.start_byte].decode("utf-8", "replace")
+            # PowerShell 3+: [pscustomobject]@{...}; 2.0 (2008 R2 scripts): New-Object PSObject -Property @{...}
+            if re.search(r"(\[pscustomobject\]|New-Object\s+(-TypeName\s+)?PSObject\s+-Property)\s*@\{\s*$",
+                         before, re.I):
                 for e in n.children:
                     if e.type == "hash_entry":
                         k = next((c for c in e.children if c.type == "key_expression"), None)

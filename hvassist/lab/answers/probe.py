@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from hvassist.lab import faults
 from hvassist.lab.answers.base import LabCall
 
 
 def probe_host(call: LabCall) -> dict[str, Any]:
     host = call.host
     netbios = next((d.netbios for d in call.estate.domains if d.name == host.domain), "") or host.name.upper()
-    module_version = {"2012r2": "1.1", "2012": "1.0"}.get(host.os, "2.0.0.0") if host.hyperv_module else ""
+    _role, module = faults.hyperv_state(host)
+    is_admin, is_hyperv_admin = faults.account_rights(host)
+    module_version = {"2012r2": "1.1", "2012": "1.0"}.get(host.os, "2.0.0.0") if module else ""
     return {
         "name": host.name.upper(), "os_caption": host.os_caption, "os_build": host.os_build,
         "ps_version": host.powershell, "user": "%s\\%s" % (netbios, call.username or "?"),
-        "is_admin": not host.faults.get("not_admin", False), "is_hyperv_admin": False,
-        "hyperv_module": host.hyperv_module, "hyperv_module_version": module_version,
+        "is_admin": is_admin, "is_hyperv_admin": is_hyperv_admin,
+        "hyperv_module": module, "hyperv_module_version": module_version,
     }
 
 

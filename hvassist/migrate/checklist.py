@@ -541,6 +541,12 @@ def _release_source(e: _Eval, step: StepDef, shutdown_passed: bool) -> StepResul
             warn.append("The disk signature of '%s' is not known, so hvassist cannot tell whether the source "
                         "hosts still see its LUN." % c.name)
             continue
+        if len(c.signature) > 8:
+            # a GPT disk (a GUID): Win32_DiskDrive on 2008 R2 shows no GUID, so the masking cannot be seen
+            text = ("The LUN of '%s' is a GPT disk (%s): the 2008 R2 hosts cannot show whether they still "
+                            "see it, so only your confirmation covers the masking." % (c.name, c.signature))
+            warn.append(text)
+            continue
         seen_by = [n.name for n in e.facts.source_nodes if c.signature in n.disks]
         if seen_by:
             todo.append(Todo("%s still see(s) the LUN of '%s' (disk signature %s): unmask it from every source host "

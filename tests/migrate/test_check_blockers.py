@@ -103,3 +103,13 @@ def test_cli_unreachable_cluster_is_a_plain_error(capsys):
     assert code == 1
     problem = doc["steps"][1]["blockers"][0]
     assert problem["vm"] is None and "NOSUCH" in problem["problem"] and problem["fix"]
+
+
+def test_a_gpt_lun_is_not_reported_as_unmasked(make_flow, migration_lab):
+    """2008 R2 shows no GUID for GPT disks: hvassist must not claim the source no longer sees the LUN."""
+    migration_lab.estate.lun("LUN-0042").signature = "6f1c2a3b4d5e4f60a1b2c3d4e5f60718"
+    flow = make_flow()
+    flow.start(SOURCE, DEST)
+    step = flow.check().step("release-source")
+    assert not any("No source node sees the LUN" in e for e in step.evidence)
+    assert any("GPT disk" in w for w in step.warnings)

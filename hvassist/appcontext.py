@@ -27,6 +27,9 @@ class AppContext:
     audit: AuditLog
     lab: Lab | None = None
     demo: bool = False
+    # The migration wizard practises on its own lab scenario ('migration': a 2008 R2 and a 2012 R2
+    # cluster on one SAN); in demo mode it is started on first use. Tests may attach a running lab.
+    migration_lab: Lab | None = None
     _throwaway: str = field(default="", repr=False)
 
     @classmethod
@@ -93,7 +96,18 @@ class AppContext:
                                   resolve=lab.endpoint if lab is not None else None))
         return out
 
+    def ensure_migration_lab(self) -> Lab | None:
+        """The demo's migration lab, started on first use; None outside demo mode (unless attached)."""
+        if self.migration_lab is None and self.demo:
+            from hvassist.lab.runtime import start_lab
+
+            self.migration_lab = start_lab("migration")
+        return self.migration_lab
+
     def close(self) -> None:
+        if self.migration_lab is not None:
+            self.migration_lab.stop()
+            self.migration_lab = None
         if self.lab is not None:
             self.lab.stop()
             self.lab = None

@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "hvassist.cli.fix_cmd",
     "hvassist.cli.analyze_cmd",
     "hvassist.cli.doctor_cmd",
+    "hvassist.cli.migrate_cmd",
 ]
 
 

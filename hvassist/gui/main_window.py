@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
             ("How a backup works", "A step-by-step picture of a host-level backup: VSS, checkpoints, the SCSI "
              "controller, snapshots, merge.", self.open_explainer),
             ("Check a migration", "Move VMs from a 2008 R2 cluster to a 2012 R2+ cluster in another domain, "
-             "registering them in place.", None),
+             "registering them in place.", self.open_migrate),
             ("Paste an error", "Paste an event, a backup job error or vssadmin output and see the likely "
              "causes.", self.open_triage),
         ])
@@ -160,6 +160,14 @@ class MainWindow(QMainWindow):
         from hvassist.gui.diagnose_wizard import DiagnoseWizard
 
         wizard = DiagnoseWizard(self.ctx)
+        wizard.closed.connect(self.show_home)
+        self.show_page(wizard)
+        wizard.setFocus()
+
+    def open_migrate(self) -> None:
+        from hvassist.gui.migrate_wizard import MigrateWizard
+
+        wizard = MigrateWizard(self.ctx)
         wizard.closed.connect(self.show_home)
         self.show_page(wizard)
         wizard.setFocus()

@@ -31,6 +31,10 @@ def _error_record(script_text: str, err: LabPSError) -> str:
             break
     col = max(line.find(err.cmdlet), 0) + 1
     underline = " " * (col - 1) + "~" * max(len(line.strip()), 1)
+    if err.cmdlet == "throw":  # the script's own throw: PowerShell shows the text without a cmdlet name
+        return ("%s\r\nAt line:%d char:%d\r\n+ %s\r\n+ %s\r\n    + CategoryInfo          : OperationStopped: "
+                "(:) [], RuntimeException\r\n    + FullyQualifiedErrorId : %s\r\n") % (
+            err.message, line_no, col, line, underline, err.message)
     return ("%s : %s\r\nAt line:%d char:%d\r\n+ %s\r\n+ %s\r\n"
             "    + CategoryInfo          : %s: (:) [%s], %s\r\n    + FullyQualifiedErrorId : %s\r\n") % (
         err.cmdlet, err.message, line_no, col, line, underline, err.category, err.cmdlet, err.exception,

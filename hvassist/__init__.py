@@ -1,8 +1,5 @@
 """hvassist: a desktop troubleshooting assistant for Microsoft Hyper-V."""
 
-from importlib import metadata
-
-try:
-    __version__ = metadata.version("hvassist")
-except metadata.PackageNotFoundError:  # running from a bundle without metadata
-    __version__ = "0.1.0"
+# Kept equal to pyproject.toml's version by tests/test_benchmarks_and_startup.py. A literal, not
+# importlib.metadata: that import alone costs ~50-100 ms of every start-up.
+__version__ = "0.1.0"

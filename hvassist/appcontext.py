@@ -13,11 +13,10 @@ from hvassist.connections import Connection, ConnectionStore
 from hvassist.credentials import CredentialStore
 from hvassist.paths import AppPaths, app_paths
 from hvassist.remote.endpoint import Endpoint
-from hvassist.services.cluster_discovery import ClusterInfo, NodeInfo, apply_discovery
-from hvassist.services.diagnosis import GuestCredentials, HostTarget
 
 if TYPE_CHECKING:
     from hvassist.lab.runtime import Lab
+    from hvassist.services.diagnosis import HostTarget
 
 
 @dataclass
@@ -28,6 +27,9 @@ class AppContext:
     audit: AuditLog
     lab: Lab | None = None
     demo: bool = False
+    # The migration wizard practises on its own lab scenario ('migration': a 2008 R2 and a 2012 R2
+    # cluster on one SAN); in demo mode it is started on first use. Tests may attach a running lab.
+    migration_lab: Lab | None = None
     _throwaway: str = field(default="", repr=False)
 
     @classmethod
@@ -41,6 +43,7 @@ class AppContext:
     def create_demo(cls, scenario: str = "seed") -> AppContext:
         """A throwaway profile with the lab's hosts added: never touches saved connections or the keyring."""
         from hvassist.lab.runtime import start_lab
+        from hvassist.services.cluster_discovery import ClusterInfo, NodeInfo, apply_discovery
 
         home = tempfile.mkdtemp(prefix="hvassist-demo-")
         os.environ["HVASSIST_HOME"] = home
@@ -77,6 +80,9 @@ class AppContext:
         return lab_node_overrides(self.lab, node) if self.lab is not None else {}
 
     def host_targets(self) -> list[HostTarget]:
+        # The diagnosis service loads the remote stack (pywinrm, ...): here, not at start-up.
+        from hvassist.services.diagnosis import GuestCredentials, HostTarget
+
         out = []
         for c in self.connections.connections:
             if c.kind != "host":
@@ -90,7 +96,18 @@ class AppContext:
                                   resolve=lab.endpoint if lab is not None else None))
         return out
 
+    def ensure_migration_lab(self) -> Lab | None:
+        """The demo's migration lab, started on first use; None outside demo mode (unless attached)."""
+        if self.migration_lab is None and self.demo:
+            from hvassist.lab.runtime import start_lab
+
+            self.migration_lab = start_lab("migration")
+        return self.migration_lab
+
     def close(self) -> None:
+        if self.migration_lab is not None:
+            self.migration_lab.stop()
+            self.migration_lab = None
         if self.lab is not None:
             self.lab.stop()
             self.lab = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import threading
 from pathlib import Path
@@ -57,6 +56,8 @@ class AuditLog:
 
 def _local_user() -> str:
     try:
+        import getpass
+
         return getpass.getuser()
     except Exception:
         return "unknown"

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import tempfile
-import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,10 @@ FORMAT_VERSION = 1
 TRANSPORTS = ("https", "http")
 AUTH_METHODS = ("ntlm", "kerberos", "credssp")
 
+
+
+def _new_id() -> str:
+    return os.urandom(6).hex()  # 12 random hex digits, as uuid4().hex[:12] gave, without importing uuid
 
 @dataclass
 class Group:
@@ -147,7 +150,7 @@ class ConnectionStore:
     # -- groups --------------------------------------------------------------------------------
     def add_group(self, name: str, parent: str | None = None, username: str = "",
                   password: str | None = None) -> Group:
-        g = Group(uuid.uuid4().hex[:12], name.strip(), parent, username.strip())
+        g = Group(_new_id(), name.strip(), parent, username.strip())
         self.groups.append(g)
         if password is not None and g.username:
             self.credentials.set_password(self._key(g.id), password)
@@ -226,7 +229,7 @@ class ConnectionStore:
         if problem:
             raise ValueError(problem)
         if not conn.id:
-            conn = replace(conn, id=uuid.uuid4().hex[:12])
+            conn = replace(conn, id=_new_id())
         conn = replace(conn, name=conn.name.strip(), username=conn.username.strip())
         self.connections.append(conn)
         if password is not None and conn.username:

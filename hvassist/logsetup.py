@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 import sys
 import threading
@@ -64,6 +63,37 @@ def install_redaction() -> None:
     logging.setLogRecordFactory(_redacting_record_factory)
 
 
+class _LazyRotatingFileHandler(logging.Handler):
+    """The app log (rotating at 2 MB, 3 old files kept), opened when the first record arrives.
+
+    ``logging.handlers`` imports socket, pickle, queue and selectors, and the GUI's start-up usually
+    logs nothing, so the import (and the file) wait until something is logged.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self._target: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        target = self._target or self._open()
+        target.emit(record)  # our own handle() already filtered and locked
+
+    def _open(self) -> logging.Handler:
+        import logging.handlers
+
+        target = logging.handlers.RotatingFileHandler(self.path, maxBytes=2_000_000, backupCount=3,
+                                                      encoding="utf-8")
+        target.setFormatter(self.formatter)
+        self._target = target
+        return target
+
+    def close(self) -> None:
+        if self._target is not None:
+            self._target.close()
+        super().close()
+
+
 def setup_logging(verbosity: int = 0, to_file: bool = True) -> None:
     global _configured
     install_redaction()
@@ -82,8 +112,7 @@ def setup_logging(verbosity: int = 0, to_file: bool = True) -> None:
         root.addHandler(console)
     if to_file:
         paths = app_paths().ensure()
-        fh = logging.handlers.RotatingFileHandler(paths.app_log, maxBytes=2_000_000, backupCount=3,
-                                                  encoding="utf-8")
+        fh = _LazyRotatingFileHandler(str(paths.app_log))
         fh.setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO)
         fh.addFilter(RedactingFilter())
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -11,6 +11,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 HYPERV_WRITER_ID = "{66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}"
@@ -417,15 +418,15 @@ class HostSnapshot:
 
     def volume_of(self, path: str) -> str:
         """The volume a path lives on, as a comparable key: a CSV or mount point, a drive, or a share."""
-        return volume_key(path, [v.name for v in self.host.volumes] + [c.path for c in self.csvs])
+        return _volume_key(path, tuple(v.name for v in self.host.volumes) + tuple(c.path for c in self.csvs))
 
     def free_space(self, volume: str) -> tuple[int, int] | None:
         """(free, size) in bytes of the volume with this key, from the CSV list or Win32_Volume."""
         for c in self.csvs:
-            if volume_key(c.path, [c.path]) == volume and c.size_bytes:
+            if _volume_key(c.path, (c.path,)) == volume and c.size_bytes:
                 return c.free_bytes, c.size_bytes
         for v in self.host.volumes:
-            if volume_key(v.name, [v.name]) == volume and v.size_bytes:
+            if _volume_key(v.name, (v.name,)) == volume and v.size_bytes:
                 return v.free_bytes, v.size_bytes
         return None
 
@@ -634,6 +635,12 @@ def parse_guest_facts(doc: Any) -> GuestFacts:
         writers=tuple(parse_vssadmin_writers(_s(d, "writers_text", w))),
         events=parse_events(_list(d, "events", w)),
     )
+
+
+@lru_cache(maxsize=16384)
+def _volume_key(path: str, mount_points: tuple[str, ...]) -> str:
+    # Rules ask for the same few paths per VM again and again; a thousand VMs make that add up.
+    return volume_key(path, list(mount_points))
 
 
 def volume_key(path: str, mount_points: list[str]) -> str:

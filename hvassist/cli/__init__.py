@@ -6,12 +6,16 @@ Each command lives in its own module exposing ``register(subparsers)``, which ad
 
 from __future__ import annotations
 
-import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from hvassist import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 # Command modules, in the order --help lists them.
 COMMAND_MODULES = [
@@ -23,10 +27,13 @@ COMMAND_MODULES = [
     "hvassist.cli.fix_cmd",
     "hvassist.cli.analyze_cmd",
     "hvassist.cli.doctor_cmd",
+    "hvassist.cli.migrate_cmd",
 ]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # not at module level: the GUI's start does not need it
+
     parser = argparse.ArgumentParser(
         prog="hvassist", description="Troubleshoot Hyper-V host-level backups and cluster migrations.")
     parser.add_argument("--version", action="version", version="hvassist %s" % __version__)
@@ -39,17 +46,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_GUI_OPTIONS = re.compile(r"--demo|--verbose|-v+")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(args_list)
+    if args_list == ["--diagnosis-helper"]:  # not for users: the frozen app started as its own helper
+        from hvassist.services.diagnosis_process import serve
+
+        return serve()
     from hvassist.logsetup import setup_logging
 
-    setup_logging(args.verbose)
-    if args.command is None:
+    if all(_GUI_OPTIONS.fullmatch(a) for a in args_list):
+        # No command: the GUI starts. Skip building the full parser, which imports every command
+        # module (and through them the remote stack, the lab, ...) that the GUI's start does not need.
+        setup_logging(sum(1 if a == "--verbose" else len(a) - 1 for a in args_list if a != "--demo"))
         from hvassist.gui.app import run_gui  # Qt is imported only when the GUI starts
 
+        return run_gui(demo="--demo" in args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    setup_logging(args.verbose)
+    if args.command is None:
+        from hvassist.gui.app import run_gui
+
         return run_gui(demo=args.demo)
+    import logging
+
+    # one line per command, so the log file shows what ran (and where the app keeps its log)
+    logging.getLogger("hvassist").info("hvassist %s: command %s", __version__, args.command)
     return int(args.func(args))
 
 

@@ -5,6 +5,7 @@ settle, and the exact commands to run there (from the knowledge texts)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from hvassist.diagnose.findings import Finding
@@ -51,6 +52,7 @@ class PendingCheck:
         return "\n".join(lines)
 
 
+@cache  # the same few cause sets for every VM; the cause texts do not change while the app runs
 def _commands(causes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     texts = all_causes()
     out: list[tuple[str, str]] = []

@@ -180,4 +180,9 @@ def vm_readiness(snapshot: HostSnapshot, vm: VMFact, findings: list[Finding],
 def host_readiness(snapshot: HostSnapshot, findings: list[Finding],
                    pending: list[PendingCheck] | None = None) -> dict[str, Readiness]:
     """Readiness per VM id."""
-    return {vm.id: vm_readiness(snapshot, vm, findings, pending) for vm in snapshot.vms}
+    # Each VM needs only its own findings and the host-wide ones: grouped once, not searched per VM.
+    host_wide = [f for f in findings if f.vm is None]
+    by_vm: dict[str | None, list[Finding]] = {}
+    for f in findings:
+        by_vm.setdefault(f.vm_id, []).append(f)
+    return {vm.id: vm_readiness(snapshot, vm, by_vm.get(vm.id, []) + host_wide, pending) for vm in snapshot.vms}

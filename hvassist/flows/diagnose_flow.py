@@ -25,7 +25,7 @@ from hvassist.fixes.plan import FixPlan, FixStep
 from hvassist.remote.endpoint import Timeouts
 from hvassist.remote.errors import RemoteError
 from hvassist.remote.session import HostSession
-from hvassist.services.diagnosis import Diagnosis, HostOutcome, HostTarget, ProgressCallback, diagnose_hosts
+from hvassist.services.diagnosis import Diagnosis, HostOutcome, HostTarget, ProgressCallback
 
 
 class Step(StrEnum):
@@ -180,7 +180,10 @@ class DiagnoseFlow:
         return [t for t in self.available if t.name in self.selected]
 
     def collect(self, cancel: CancelToken, progress: ProgressCallback | None = None) -> Diagnosis:
-        self.diagnosis = diagnose_hosts(self.targets(), cancel=cancel, progress=progress, timeouts=self.timeouts)
+        from hvassist.services.diagnosis_process import diagnose_hosts_isolated  # many hosts: a helper process
+
+        self.diagnosis = diagnose_hosts_isolated(self.targets(), cancel=cancel, progress=progress,
+                                                 timeouts=self.timeouts)
         return self.diagnosis
 
     def prepare_fix(self) -> FixPlan:
@@ -272,9 +275,15 @@ class DiagnoseFlow:
         for h in self.diagnosis.hosts:
             if h.snapshot is None:
                 continue
+            findings: dict[str | None, list[Finding]] = {}  # grouped once: a host may have hundreds of VMs
+            for f in h.findings:
+                findings.setdefault(f.vm_id, []).append(f)
+            pending: dict[str | None, list[PendingCheck]] = {}
+            for p in h.pending:
+                pending.setdefault(p.vm_id, []).append(p)
             for vm in h.snapshot.vms:
-                out.append(VMSummary(h.host, vm.name, vm.state, [f for f in h.findings if f.vm_id == vm.id],
-                                     h.readiness.get(vm.id), [p for p in h.pending if p.vm_id == vm.id]))
+                out.append(VMSummary(h.host, vm.name, vm.state, findings.get(vm.id, []), h.readiness.get(vm.id),
+                                     pending.get(vm.id, [])))
         return out
 
     def host_findings(self) -> list[Finding]:

@@ -67,6 +67,10 @@ def _end_smoke_test(app: QApplication, window: MainWindow) -> None:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--diagnosis-helper"]:  # the frozen app started as its own helper: no window
+        from hvassist.services.diagnosis_process import serve
+
+        return serve()
     from hvassist.logsetup import setup_logging
 
     try:

@@ -7,9 +7,9 @@ import datetime as dt
 import html
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,7 +39,13 @@ from hvassist.gui.style import severity_colour
 from hvassist.gui.worker import BackgroundTask, run_in_background
 from hvassist.remote.auth_support import AUTH_LABELS
 from hvassist.remote.endpoint import format_fingerprint
-from hvassist.services.cluster_discovery import REMOVED, ClusterReadings, apply_readings, cluster_targets, read_clusters
+
+if TYPE_CHECKING:
+    from hvassist.services.cluster_discovery import ClusterReadings
+
+# hvassist.services.cluster_discovery.REMOVED. That module loads the remote stack (pywinrm, ...), which the
+# app's start does not need: it is imported when clusters are refreshed.
+REMOVED = "Removed"
 
 ROLE_KIND = Qt.ItemDataRole.UserRole
 ROLE_ID = Qt.ItemDataRole.UserRole + 1
@@ -59,6 +65,7 @@ class ConnectionsPanel(QWidget):
 
     add_requested = Signal()  # kept for the main window's File menu
     changed = Signal()
+    keyring_opened = Signal()  # the keyring answered (opened on a thread after start-up)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -242,10 +249,19 @@ class ConnectionsPanel(QWidget):
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
         self._show_details()
 
+    def _password_known(self, owner_id: str) -> bool:
+        """Whether a password is saved; True (nothing to flag) until the keyring has been opened."""
+        return not self.ctx.credentials.resolved or self.ctx.connections.has_password(owner_id)
+
+    def _password_state(self, owner_id: str) -> str:
+        if not self.ctx.credentials.resolved:
+            return "checking the keyring…"
+        return "password saved" if self.ctx.connections.has_password(owner_id) else "password needed"
+
     def _group_logon(self, g: Group) -> str:
         if not g.username:
             return ""
-        return g.username + ("" if self.ctx.connections.has_password(g.id) else "  (password needed)")
+        return g.username + ("" if self._password_known(g.id) else "  (password needed)")
 
     def _conn_label(self, c: Connection) -> str:
         if c.kind == "cluster":
@@ -261,7 +277,7 @@ class ConnectionsPanel(QWidget):
         user, source, owner = store.credential_owner(c)
         if not user:
             return "no credentials"
-        missing = "" if store.has_password(owner) else "  (password needed)"
+        missing = "" if self._password_known(owner) else "  (password needed)"
         if source == "own":
             return "own: %s%s" % (user, missing)
         return "from %s%s" % (source.replace("cluster ", ""), missing)
@@ -363,8 +379,7 @@ class ConnectionsPanel(QWidget):
             title = g.name
             rows.append(("Customer / site", store.group_path(g.id)))
             if g.username:
-                rows.append(("Credentials", "%s — %s" % (g.username, "password saved" if store.has_password(g.id)
-                                                         else "password needed")))
+                rows.append(("Credentials", "%s — %s" % (g.username, self._password_state(g.id))))
                 rows.append(("Used by", "everything under it without its own credentials"))
             else:
                 user, source = store.inherited_credentials(g.parent)
@@ -381,7 +396,7 @@ class ConnectionsPanel(QWidget):
             rows.append(("Logon", AUTH_LABELS.get(c.auth, c.auth) + (" (CredSSP allowed)" if c.allow_credssp else "")))
             if r_user:
                 where = "own" if source == "own" else "inherited from %s" % source
-                saved = "password saved" if store.has_password(owner) else "password needed"
+                saved = self._password_state(owner)
                 rows.append(("Credentials", "%s (%s) — %s" % (r_user, where, saved)))
             else:
                 rows.append(("Credentials", "none: set them here or on the customer"))
@@ -417,6 +432,18 @@ class ConnectionsPanel(QWidget):
 
     def _update_keyring_label(self) -> None:
         creds = self.ctx.credentials
+        if not creds.resolved:
+            # Opening the keyring (probing its backends, maybe an unlock prompt) takes a moment: on a thread,
+            # once the window is up; the panel is filled again when it has answered.
+            self.keyring_label.setText("Checking where passwords are kept…")
+            if not getattr(self, "_keyring_probe_started", False):
+                self._keyring_probe_started = True
+                self.keyring_opened.connect(lambda: self.refresh())
+                timer = QTimer(self)  # a child: never fires for a panel already gone
+                timer.setSingleShot(True)
+                timer.timeout.connect(self._open_keyring)
+                timer.start(100)
+            return
         if self.ctx.demo:
             text = ("Demo: a throwaway profile against the built-in lab. Nothing is saved, and your own "
                     "connections and keyring are not touched.")
@@ -427,6 +454,22 @@ class ConnectionsPanel(QWidget):
         self.keyring_label.setStyleSheet("QLabel { border-left: 3px solid %s; background: rgba(%d,%d,%d,30); "
                                          "padding: 4px 6px; }" % (colour.name(), colour.red(), colour.green(),
                                                                   colour.blue()))
+
+    def _open_keyring(self) -> None:
+        import threading
+
+        credentials = self.ctx.credentials
+
+        def work() -> None:
+            try:
+                credentials.resolve_backend()
+            finally:
+                try:
+                    self.keyring_opened.emit()  # queued to the GUI thread
+                except RuntimeError:  # the panel was closed meanwhile
+                    pass
+
+        threading.Thread(target=work, name="hvassist-keyring", daemon=True).start()
 
     # -- context menu ------------------------------------------------------------------------------
     def _context_menu(self, pos: QPoint) -> None:
@@ -611,6 +654,10 @@ class ConnectionsPanel(QWidget):
         """Read the clusters' nodes in the background (on open, on F5, after adding a cluster)."""
         if self.refresh_task is not None and self.refresh_task.running:
             return
+        if not any(c.kind == "cluster" for c in self.ctx.connections.connections):
+            return  # nothing to refresh (and no need to load the remote stack for it)
+        from hvassist.services.cluster_discovery import apply_readings, cluster_targets, read_clusters
+
         targets, skipped = cluster_targets(self.ctx.connections, only)
         if not targets:
             if skipped:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import html
+import time
+from collections.abc import Generator, Iterator
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QFont, QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -60,6 +63,12 @@ def readiness_html(vm: VMSummary) -> str:
     return "".join(parts)
 
 
+# Filling the findings tree: each slice runs about this long (half a frame at 60 Hz) ...
+FILL_SLICE_SECONDS = 0.008
+# ... but adds at least this many rows, so an ordinary diagnosis (a few hosts) appears in one go.
+FILL_SLICE_MIN_ROWS = 60
+
+
 def finding_html(f: Finding) -> str:
     """Plain explanation first, evidence next, the technical detail and sources last."""
     t = all_causes().get(f.cause)
@@ -99,6 +108,8 @@ class DiagnoseWizard(QWidget):
         self.ctx = ctx
         self.flow = DiagnoseFlow(ctx.host_targets(), ctx.audit)
         self.task: BackgroundTask | None = None
+        self.findings_filling = False  # the findings tree is being filled, slice by slice
+        self._fill_generation = 0
         self.report_since = dt.datetime.now(dt.UTC)  # the report lists changes made from here on
         self.setAccessibleName("Diagnose a backup problem")
 
@@ -294,7 +305,7 @@ class DiagnoseWizard(QWidget):
     # -- navigation ------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self.task is not None and self.task.running
+        return (self.task is not None and self.task.running) or self.findings_filling
 
     def _show_step(self) -> None:
         step = self.flow.step
@@ -305,7 +316,7 @@ class DiagnoseWizard(QWidget):
 
     def _update_buttons(self) -> None:
         step = self.flow.step
-        self.cancel_button.setVisible(self.busy)
+        self.cancel_button.setVisible(self.task is not None and self.task.running)
         self.back_button.setEnabled(not self.busy and step not in (Step.CHOOSE, Step.COLLECT, Step.FIX_APPLY))
         self.back_button.setVisible(step is not Step.VERIFY)
         labels = {Step.CHOOSE: "&Check hosts >", Step.COLLECT: "&Next >",
@@ -398,6 +409,10 @@ class DiagnoseWizard(QWidget):
             self.flow.step = Step.CHOOSE
             self._show_step()
             return
+        # The results live until the next diagnosis: take them out of the garbage collector's full passes,
+        # which would otherwise walk all of them (tens of ms with a thousand VMs) while the tree fills.
+        gc.collect(0)
+        gc.freeze()
         self.flow.advance()
         self._enter(self.flow.step)
 
@@ -409,6 +424,9 @@ class DiagnoseWizard(QWidget):
 
     # -- findings -----------------------------------------------------------------------------
     def _fill_findings(self) -> None:
+        """Show the findings tree. A thousand VMs make well over a thousand rows, so the rows are added in
+        slices of about a frame's time, letting the window repaint and answer in between (``busy`` meanwhile)."""
+        self._fill_generation += 1
         self.findings_tree.clear()
         self.finding_view.clear()
         flow = self.flow
@@ -423,49 +441,89 @@ class DiagnoseWizard(QWidget):
         if failed:
             text += " %d host(s) could not be checked (see below)." % len(failed)
         self.findings_summary.setText(text + " Select a problem to read what it means and what to do.")
+        self.findings_filling = True
+        self._continue_fill(self._fill_generation, self._add_finding_rows())
+
+    def _continue_fill(self, generation: int, rows: Iterator[int]) -> None:
+        if generation != self._fill_generation:
+            return  # a newer fill replaced this one
+        deadline = time.perf_counter() + FILL_SLICE_SECONDS
+        added = 0
+        try:
+            # At least FILL_SLICE_MIN_ROWS per slice, so that a small diagnosis is shown in one go.
+            while added < FILL_SLICE_MIN_ROWS or time.perf_counter() < deadline:
+                added += next(rows)
+        except StopIteration as done:
+            self._finish_fill(done.value)
+            return
+        QTimer.singleShot(0, self, lambda: self._continue_fill(generation, rows))  # dropped if the wizard is gone
+
+    def _add_finding_rows(self) -> Generator[int, None, QTreeWidgetItem | None]:
+        """Add the tree's rows; yields how many it added since the last yield; returns the first error."""
+        flow, tree = self.flow, self.findings_tree
+        brushes = {s: QBrush(severity_colour(s)) for s in ("error", "warning", "info", "ok")}
+        role = Qt.ItemDataRole.UserRole
         first: QTreeWidgetItem | None = None
         for h in flow.failed_hosts():
             item = QTreeWidgetItem(["%s — could not be checked" % h.host, "Error"])
-            item.setData(0, Qt.ItemDataRole.UserRole, ("error", h))
-            item.setForeground(1, severity_colour("error"))
-            self.findings_tree.addTopLevelItem(item)
+            item.setData(0, role, ("error", h))
+            item.setForeground(1, brushes["error"])
+            tree.addTopLevelItem(item)
+            yield 1
+        host_findings: dict[str, list[Finding]] = {}
+        for f in flow.host_findings():
+            host_findings.setdefault(f.host.lower(), []).append(f)
         hosts: dict[str, QTreeWidgetItem] = {}
         for vm in flow.vm_summaries():
+            added = 0
             host_item = hosts.get(vm.host)
             if host_item is None:
                 host_item = QTreeWidgetItem([vm.host, ""])
                 hosts[vm.host] = host_item
-                self.findings_tree.addTopLevelItem(host_item)
-                for f in flow.host_findings():
-                    if f.host.lower() == vm.host.lower():
-                        child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)])
-                        child.setData(0, Qt.ItemDataRole.UserRole, ("finding", f))
-                        child.setForeground(1, severity_colour(f.severity))
-                        host_item.addChild(child)
+                tree.addTopLevelItem(host_item)
+                host_item.setExpanded(True)
+                for f in host_findings.get(vm.host.lower(), []):
+                    child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)])
+                    child.setData(0, role, ("finding", f))
+                    child.setForeground(1, brushes.get(f.severity, brushes["info"]))
+                    host_item.addChild(child)
+                    added += 1
             status = "OK" if not vm.findings else SEVERITY_WORDS[min(
                 (f.severity for f in vm.findings), key=lambda s: ("error", "warning", "info").index(s))]
             word, colour = READINESS_WORDS.get(vm.readiness.verdict, ("", "info")) if vm.readiness else ("", "info")
             vm_item = QTreeWidgetItem(["%s (%s)" % (vm.name, vm.state), status, word])
-            vm_item.setData(0, Qt.ItemDataRole.UserRole, ("vm", vm))
-            vm_item.setForeground(1, severity_colour("ok" if not vm.findings else vm.findings[0].severity))
-            vm_item.setForeground(2, severity_colour(colour))
+            vm_item.setData(0, role, ("vm", vm))
+            vm_item.setForeground(1, brushes["ok" if not vm.findings else vm.findings[0].severity])
+            vm_item.setForeground(2, brushes.get(colour, brushes["info"]))
             vm_item.setToolTip(2, "; ".join(vm.readiness.reasons) if vm.readiness else "")
             host_item.addChild(vm_item)
             for f in vm.findings:
                 child = QTreeWidgetItem([f.title, SEVERITY_WORDS.get(f.severity, f.severity)
                                          + ("  ·  fix available" if has_fix(f.cause) else "")])
-                child.setData(0, Qt.ItemDataRole.UserRole, ("finding", f))
-                child.setForeground(1, severity_colour(f.severity))
+                child.setData(0, role, ("finding", f))
+                child.setForeground(1, brushes.get(f.severity, brushes["info"]))
                 vm_item.addChild(child)
                 if first is None and f.severity == "error":
                     first = child
-        self.findings_tree.expandAll()
-        self.findings_tree.resizeColumnToContents(1)
-        self.findings_tree.resizeColumnToContents(2)
-        self.findings_tree.setColumnWidth(0, max(260, self.findings_tree.width() - 290))
+            if vm.findings:
+                vm_item.setExpanded(True)
+            yield added + 1 + len(vm.findings)
+        return first
+
+    def _finish_fill(self, first: QTreeWidgetItem | None) -> None:
+        self.findings_filling = False
+        tree = self.findings_tree
+        tree.expandAll()
+        # The short columns' few distinct texts, measured once (resizeColumnToContents visits every row).
+        metrics = tree.fontMetrics()
+        statuses = {"OK", "Error", *SEVERITY_WORDS.values()}
+        statuses |= {w + "  ·  fix available" for w in SEVERITY_WORDS.values()}
+        tree.setColumnWidth(1, max(metrics.horizontalAdvance(t) for t in statuses) + 24)
+        tree.setColumnWidth(2, max(metrics.horizontalAdvance(w) for w, _c in READINESS_WORDS.values()) + 24)
+        tree.setColumnWidth(0, max(260, tree.width() - 290))
         if first is not None:
-            self.findings_tree.setCurrentItem(first)
-        self.findings_tree.setFocus()
+            tree.setCurrentItem(first)
+        tree.setFocus()
         self._update_buttons()
 
     def _finding_selected(self, item: QTreeWidgetItem | None, _prev: Any = None) -> None:

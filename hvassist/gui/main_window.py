@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
             ("How a backup works", "A step-by-step picture of a host-level backup: VSS, checkpoints, the SCSI "
              "controller, snapshots, merge.", self.open_explainer),
             ("Check a migration", "Move VMs from a 2008 R2 cluster to a 2012 R2+ cluster in another domain, "
-             "registering them in place.", None),
+             "registering them in place.", self.open_migrate),
             ("Paste an error", "Paste an event, a backup job error or vssadmin output and see the likely "
              "causes.", self.open_triage),
         ])
@@ -110,6 +110,11 @@ class MainWindow(QMainWindow):
         self._build_menu()
         self.statusBar().showMessage("hvassist %s%s" % (__version__, "  ·  demo lab running" if ctx.lab else ""))
         QTimer.singleShot(0, self.connections.start_cluster_refresh)  # keep the clusters' node lists fresh
+        warm_up_timer = QTimer(self)  # a child: never fires for a window already gone
+        warm_up_timer.setSingleShot(True)
+        hosts = sum(1 for c in ctx.connections.connections if c.kind == "host")
+        warm_up_timer.timeout.connect(lambda: _warm_up_in_background(hosts))
+        warm_up_timer.start(500)
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -159,6 +164,14 @@ class MainWindow(QMainWindow):
         self.show_page(wizard)
         wizard.setFocus()
 
+    def open_migrate(self) -> None:
+        from hvassist.gui.migrate_wizard import MigrateWizard
+
+        wizard = MigrateWizard(self.ctx)
+        wizard.closed.connect(self.show_home)
+        self.show_page(wizard)
+        wizard.setFocus()
+
     def open_explainer(self) -> None:
         from hvassist.gui.explainer.follow_bar import ExplainerWithFollow
 
@@ -204,6 +217,44 @@ class MainWindow(QMainWindow):
         if callable(cancel):
             cancel()
         super().closeEvent(event)  # type: ignore[arg-type]
+
+
+def _warm_up_in_background(saved_hosts: int) -> None:
+    """Once the window is up, load the diagnosis stack and the wizard's module on a background thread
+    (about a second of imports), so that the first click on "Diagnose" does not freeze the window; with
+    many saved hosts, also start the helper process that diagnoses them (``diagnosis_process``)."""
+    import threading
+
+    def work() -> None:
+        import gc
+
+        # Loading a second's worth of modules would set off the garbage collector's full passes, each
+        # walking every object (~0.1 s, the whole GUI waiting): collect nothing meanwhile, then take all
+        # of it, which lives as long as the app, out of future passes (gc.freeze).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            _warm_up_modules(saved_hosts)
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
+
+    threading.Thread(target=work, name="hvassist-warm-up", daemon=True).start()
+
+
+def _warm_up_modules(saved_hosts: int) -> None:
+    from hvassist.services.warmup import warm_up
+
+    warm_up()
+    from hvassist.services import diagnosis_process
+
+    if saved_hosts >= diagnosis_process.PROCESS_MIN_HOSTS:
+        diagnosis_process.prepare()
+    try:
+        import hvassist.gui.diagnose_wizard  # noqa: F401 - defines classes only; no widget is made here
+    except Exception:  # noqa: S110 - the real import on click reports any problem
+        pass
 
 
 def separator() -> QFrame:

@@ -14,6 +14,7 @@ from types import GeneratorType
 from hvassist.lab import faults
 from hvassist.lab.answers import ANSWERS, LabCall, LabPSError
 from hvassist.lab.answers.base import ps_json
+from hvassist.lab.costs import Costs
 from hvassist.lab.model import VM, Estate, Host
 from hvassist.lab.wsman import CommandIO, clixml_error
 from hvassist.remote.scripts import BOOTSTRAP, SEPARATOR, all_scripts, decode_params, parse_header
@@ -30,6 +31,10 @@ def _error_record(script_text: str, err: LabPSError) -> str:
             break
     col = max(line.find(err.cmdlet), 0) + 1
     underline = " " * (col - 1) + "~" * max(len(line.strip()), 1)
+    if err.cmdlet == "throw":  # the script's own throw: PowerShell shows the text without a cmdlet name
+        return ("%s\r\nAt line:%d char:%d\r\n+ %s\r\n+ %s\r\n    + CategoryInfo          : OperationStopped: "
+                "(:) [], RuntimeException\r\n    + FullyQualifiedErrorId : %s\r\n") % (
+            err.message, line_no, col, line, underline, err.message)
     return ("%s : %s\r\nAt line:%d char:%d\r\n+ %s\r\n+ %s\r\n"
             "    + CategoryInfo          : %s: (:) [%s], %s\r\n    + FullyQualifiedErrorId : %s\r\n") % (
         err.cmdlet, err.message, line_no, col, line, underline, err.category, err.cmdlet, err.exception,
@@ -102,10 +107,13 @@ def _write_broken(io: CommandIO, kind: str, result: object) -> None:
 class LabHost:
     """The command handler of one lab host's WinRM endpoint."""
 
-    def __init__(self, estate: Estate, host: Host, guest_vm: VM | None = None) -> None:
+    def __init__(self, estate: Estate, host: Host, guest_vm: VM | None = None, *, costs: Costs | None = None,
+                 accept_naive_benchmark_scripts: bool = False) -> None:
         self.estate = estate
         self.host = host
         self.guest_vm = guest_vm  # this endpoint is the guest OS of that VM, reached over the network
+        self.costs = costs or Costs.off()
+        self.accept_naive_benchmark_scripts = accept_naive_benchmark_scripts
         self.powershell_starts = 0
         self.scripts_run: list[str] = []
         self.last_params: dict[str, object] = {}  # what the last script received, as the host decoded it
@@ -122,6 +130,10 @@ class LabHost:
                      "batch file.\r\n" % io.command_line.split(" ")[0], "stderr")
             return 1
         self.powershell_starts += 1
+        if script_b64 != BOOTSTRAP and self.accept_naive_benchmark_scripts:
+            from hvassist.lab.naive_benchmark import answer_naive_script
+
+            return answer_naive_script(self.estate, self.host, self.costs, script_b64, io)  # decoded text
         if script_b64 != BOOTSTRAP:
             io.write(clixml_error("hvassist lab: only hvassist's bootstrap command can run here (the lab "
                                   "cannot execute arbitrary PowerShell)."), "stderr")
@@ -155,7 +167,7 @@ class LabHost:
         self.scripts_run.append(name)
         self.last_params = params
         call = LabCall(self.estate, self.host, name, params, io.username, lambda text: io.write(text),
-                       io.wait_cancelled, guest_vm=self.guest_vm)
+                       io.wait_cancelled, guest_vm=self.guest_vm, costs=self.costs)
         broken = faults.broken_output(self.host, name)
         try:
             if broken == "exception":

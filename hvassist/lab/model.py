@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hvassist.lab.costs import Costs
 from hvassist.resources import resource_path
 
 HYPERV_WRITER_ID = "{66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}"
@@ -116,6 +117,33 @@ class Guest:
 
 
 @dataclass
+class NetworkAdapter:
+    """A VM's network adapter: the virtual switch it is connected to, its MAC address."""
+
+    name: str = "Network Adapter"
+    switch: str = ""  # virtual switch name; "" = not connected
+    mac: str = ""  # 12 hex digits; "" = generated from the VM id
+    static_mac: bool = False
+    legacy: bool = False  # emulated (legacy) adapter
+
+
+@dataclass
+class VirtualSwitch:
+    name: str
+    type: str = "External"  # External, Internal, Private
+
+
+@dataclass
+class Lun:
+    """A SAN LUN and its masking: the hosts the SAN presents it to."""
+
+    id: str
+    signature: str = ""  # disk signature (8 hex digits) as Windows shows it; "" = derived from the id
+    size_gb: int = 2048
+    presented_to: list[str] = field(default_factory=list)  # host names
+
+
+@dataclass
 class VM:
     name: str
     id: str = ""
@@ -143,6 +171,8 @@ class VM:
     operation: str = ""  # what Hyper-V is doing with it now (SecondaryOperationalStatus, e.g. BackingUpVirtualMachine)
     guest: Guest = field(default_factory=Guest)
     notes: str = ""
+    network_adapters: list[NetworkAdapter] = field(default_factory=list)
+    lun: str = ""  # SAN LUN its files are on; "" = the LUN of the CSV holding its configuration
 
 
 @dataclass
@@ -230,6 +260,7 @@ class Host:
     hyperv_module: bool = True
     role: str = "hyperv"  # "hyperv", or "file-server" (holds VM files on SMB 3 shares; not a Hyper-V host)
     features: list[str] = field(default_factory=list)  # installed roles/features, e.g. FS-VSS-Agent
+    switches: list[VirtualSwitch] = field(default_factory=list)
     down: bool = False  # the lab does not serve this host (a node that is off)
     transport: str = ""  # this host's WinRM listener: "http" or "https"; "" = the lab's default
     volumes: list[Volume] = field(default_factory=list)  # default: C: and D:
@@ -275,7 +306,9 @@ class Estate:
     domains: list[Domain] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
     hosts: list[Host] = field(default_factory=list)
+    luns: list[Lun] = field(default_factory=list)  # SAN LUN masking; empty = not modelled
     credentials: Credentials = field(default_factory=Credentials)
+    costs: Costs | None = None  # a [costs] table switches the cost model on (hvassist.lab.costs)
     guest_credentials: Credentials | None = None  # an account valid inside the guests (for guest checks)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -291,6 +324,9 @@ class Estate:
             if c.name.lower() == host.cluster.lower():
                 return c
         return None
+
+    def lun(self, lun_id: str) -> Lun | None:
+        return next((u for u in self.luns if u.id.lower() == lun_id.lower()), None) if lun_id else None
 
     def find_vm(self, name: str) -> tuple[Host, VM]:
         for h in self.hosts:
@@ -336,7 +372,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
         kwargs[key] = _convert(hints[key], value, "%s.%s" % (where, key))
     try:
         return cls(**kwargs)
-    except TypeError as e:
+    except (TypeError, ValueError) as e:
         raise ScenarioError("%s: %s" % (where, e)) from None
 
 
@@ -366,6 +402,10 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
         raise ScenarioError("%s: expected a whole number" % where)
     if hint is str and not isinstance(value, str):
         raise ScenarioError("%s: expected text" % where)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError("%s: expected a number" % where)
+        return float(value)
     return value
 
 
@@ -410,6 +450,7 @@ def _complete(estate: Estate) -> Estate:
         for w in h.writers:
             w.instance_id = w.instance_id or "{%s}" % _stable_guid(h.name, w.name).lower()
         seen: set[str] = set()
+        cluster_of_host = estate.cluster_of(h)
         for vm in h.vms:
             if vm.name in seen:
                 raise ScenarioError("%s: host %s has two VMs named %r" % (estate.name, h.name, vm.name))
@@ -432,6 +473,13 @@ def _complete(estate: Estate) -> Estate:
                 vm.is_clustered = bool(h.cluster)
             for i, cp in enumerate(vm.checkpoints):
                 cp.id = (cp.id or _stable_guid(h.name, vm.name, "cp", str(i))).upper()
+            for j, nic in enumerate(vm.network_adapters):
+                nic.mac = (nic.mac or "00155D" + _stable_guid(h.name, vm.name, "nic", str(j)).replace("-", "")[:6]
+                           ).upper()
+            if not vm.lun and cluster_of_host is not None:
+                home = next((c for c in cluster_of_host.csvs
+                             if vm.config_location.lower().startswith(c.path.lower() + "\\")), None)
+                vm.lun = home.lun if home is not None else ""
             if vm.guest.ic_version is None and vm.guest.reports_kvp and vm.guest.os_name \
                     and "Windows" in vm.guest.os_name:
                 vm.guest.ic_version = vm.ic_version or HOST_IC_VERSION.get(h.os, "")
@@ -440,6 +488,8 @@ def _complete(estate: Estate) -> Estate:
             if not vm.guest.disk_signatures:
                 vm.guest.disk_signatures = [_stable_guid(h.name, vm.name, "disk", str(i))[:8].lower()
                                             for i in range(len(vm.disks))]
+    for lun in estate.luns:
+        lun.signature = (lun.signature or _stable_guid("lun", lun.id).replace("-", "")[:8]).lower()
     return estate
 
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hvassist.lab import faults
+from hvassist.lab.costs import Costs
 from hvassist.lab.host import LabHost
 from hvassist.lab.model import Estate, Host, load_scenario
 from hvassist.lab.tlsca import LabCA, ServerCert
-from hvassist.lab.wsman import ServerHooks, WinRMEndpoint, ntlm_password_for, register_ntlm_users
+from hvassist.lab.wsman import WinRMEndpoint, ntlm_password_for, register_ntlm_users
 from hvassist.remote.endpoint import Endpoint
 
 # Output per WS-Man Receive reply: Windows caps a reply at MaxEnvelopeSizekb (500 KB by default, base64 inside)
@@ -37,6 +38,11 @@ class Lab:
     transport: Literal["http", "https"] = "http"
     auth: Literal["ntlm", "basic"] = "ntlm"
     keep_wire_log: bool = False
+    # What the network and hosts charge; None: the scenario's [costs] table, or nothing (tests, demo).
+    costs: Costs | None = None
+    # Benchmark only: also answer the naive one-check-per-call scripts of benchmarks/estate.py
+    # (hvassist.lab.naive_benchmark). Never set by the product.
+    accept_naive_benchmark_scripts: bool = False
     hosts: dict[str, LabHostEndpoint] = field(default_factory=dict)
     guests: dict[str, LabHostEndpoint] = field(default_factory=dict)  # by the guest's FQDN (lower case)
     ca: LabCA | None = None
@@ -83,19 +89,22 @@ class Lab:
         if any(p.transport == "https" for p in self.plans.values()):
             self.ca = LabCA()
             self.ca_file = self.ca.write_cert("%s/lab-ca.pem" % self._tmp)
+        costs = self.effective_costs
         for host in self.estate.hosts:
             plan = self.plans[host.name]
             if plan.silent and not host.down:
                 self.silent[host.name] = SilentPort()
             if host.down or not plan.serve:
                 continue
-            handler = LabHost(self.estate, host)
+            handler = LabHost(self.estate, host, costs=costs,
+                              accept_naive_benchmark_scripts=self.accept_naive_benchmark_scripts)
             tls = der = None
             if plan.transport == "https" and self.ca is not None:
                 cert = self._certificate(host, plan)
                 tls, der = cert.ssl_context(), cert.cert_der
             server = WinRMEndpoint(handler, users, auth=self.auth, tls=tls, tls_cert_der=der,
-                                   hooks=plan.hooks, keep_wire_log=self.keep_wire_log, receive_chunk=RECEIVE_CHUNK,
+                                   hooks=costs.apply_to(plan.hooks), keep_wire_log=self.keep_wire_log,
+                                   receive_chunk=RECEIVE_CHUNK,
                                    product_version="OS: %s SP: %s Stack: %s" % (
                                        host.os_version, "1.0" if host.os == "2008r2" else "0.0",
                                        "2.0" if host.os == "2008r2" else "3.0")).start()
@@ -114,19 +123,26 @@ class Lab:
             return self.ca.issue(["other-host.contoso.local", "other-host"])
         return self.ca.issue(names, expired=plan.certificate == "expired")
 
+    @property
+    def effective_costs(self) -> Costs:
+        if self.costs is not None:
+            return self.costs
+        return self.estate.costs if self.estate.costs is not None else Costs.off()
+
     def _start_guests(self, host: Host, users: dict[str, str]) -> None:
         """A WinRM listener for each running Windows guest reachable at its FQDN."""
+        costs = self.effective_costs
         for vm in host.vms:
             g = vm.guest
             if vm.state != "Running" or not g.winrm or not g.fqdn or "Windows" not in (g.os_name or ""):
                 continue
-            handler = LabHost(self.estate, host, guest_vm=vm)
+            handler = LabHost(self.estate, host, guest_vm=vm, costs=costs)
             tls = der = None
             if self.ca is not None and self.transport == "https":
                 cert = self.ca.issue([g.fqdn.lower(), "127.0.0.1", "localhost"])
                 tls, der = cert.ssl_context(), cert.cert_der
             server = WinRMEndpoint(handler, users, auth=self.auth, tls=tls, tls_cert_der=der,
-                                   hooks=ServerHooks(), keep_wire_log=self.keep_wire_log).start()
+                                   hooks=costs.server_hooks(), keep_wire_log=self.keep_wire_log).start()
             self.guests[g.fqdn.lower()] = LabHostEndpoint(g.fqdn, server, handler,
                                                           "https" if tls is not None else "http")
 

@@ -104,6 +104,11 @@ class CommandIO:
     def cancelled(self) -> bool:
         return self._sink.cancelled.is_set()
 
+    @property
+    def age(self) -> float:
+        """Seconds since the client's Command request created this command (its process started then)."""
+        return time.monotonic() - self._sink.created
+
     def wait_cancelled(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True if the client terminated the command meanwhile."""
         return self._sink.cancelled.wait(seconds)
@@ -126,6 +131,7 @@ class ServerHooks:
     before_request: Callable[[str, bytes], None] | None = None  # (action or "auth", body); may raise WSManFault
     on_command_start: Callable[[CommandIO], None] | None = None  # e.g. PowerShell start cost
     bytes_per_second: float = 0.0  # 0 = unlimited
+    round_trip_seconds: float = 0.0  # per HTTP request, per new TCP connection, per TLS handshake
     # (path) -> (status, headers, body) to answer an HTTP request before WinRM sees it, or None
     http_override: Callable[[str], tuple[int, list[tuple[str, str]], bytes] | None] | None = None
     login_allowed: Callable[[str], bool] | None = None  # after a successful handshake; False = 401
@@ -144,6 +150,7 @@ class _Command:
         self.command_id = command_id
         self.line = line
         self.stdin = b""
+        self.created = time.monotonic()
         self.started = False
         self.done = False
         self.exit_code = 0
@@ -251,6 +258,9 @@ def _text(root: ET.Element, path: str) -> str | None:
 
 class _RequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: NTLM authenticates the TCP connection
+    # Headers and body in one send (HTTP.sys answers so), not two small ones that Nagle's algorithm and
+    # the client's delayed ACK would hold up ~40 ms; handle_one_request() flushes after each answer.
+    wbufsize = 1 << 16
     server_version = "Microsoft-HTTPAPI/2.0"
     sys_version = ""
     timeout = 120
@@ -261,7 +271,14 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         self._ntlm: Any = None
         self._user: str | None = None
         self._extra_headers: list[tuple[str, str]] = []
+        with contextlib.suppress(OSError):  # and answers larger than the buffer go out without delay too
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        rtt = self.server.endpoint.hooks.round_trip_seconds
+        if rtt > 0:
+            time.sleep(rtt)  # TCP's SYN / SYN-ACK
         if isinstance(self.request, ssl.SSLSocket):
+            if rtt > 0:
+                time.sleep(rtt)  # TLS 1.3 handshake: one more round trip
             try:
                 self.request.do_handshake()
             except (ssl.SSLError, OSError):
@@ -280,6 +297,11 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes = b"", content_type: str | None = None,
               headers: list[tuple[str, str]] | None = None, cut: bool = False) -> None:
+        hooks = self.server.endpoint.hooks
+        if hooks.round_trip_seconds > 0:
+            time.sleep(hooks.round_trip_seconds / 2)  # the answer's way back
+        if body and hooks.bytes_per_second > 0:
+            time.sleep(len(body) / hooks.bytes_per_second)
         self.send_response(status)
         all_headers, self._extra_headers = list(headers or []) + self._extra_headers, []
         for k, v in all_headers:
@@ -288,17 +310,13 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if body:
-            endpoint = self.server.endpoint
-            rate = endpoint.hooks.bytes_per_second
-            if rate > 0:
-                time.sleep(len(body) / rate)
-            if cut:  # the connection drops in the middle of the reply
-                self.wfile.write(body[: len(body) // 2])
+        if body and cut:  # the connection drops in the middle of the reply
+            self.wfile.write(body[: len(body) // 2])
+            with contextlib.suppress(OSError):
                 self.wfile.flush()
-                self._drop()
-                return
-            self.wfile.write(body)
+            self._drop()
+        elif body:
+            self.wfile.write(body)  # buffered (wbufsize): leaves with the headers when the request is done
 
     def _drop(self) -> None:
         """Close the connection without (the rest of) an answer, as a host that goes away does."""
@@ -311,6 +329,10 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         endpoint.record_wire(body)
+        if endpoint.hooks.round_trip_seconds > 0:
+            time.sleep(endpoint.hooks.round_trip_seconds / 2)  # the request's way here
+        if body and endpoint.hooks.bytes_per_second > 0:
+            time.sleep(len(body) / endpoint.hooks.bytes_per_second)
         if endpoint.hooks.reply_delay > 0 and endpoint.stopping.wait(endpoint.hooks.reply_delay):
             self._drop()
             return
@@ -551,11 +573,12 @@ class WinRMEndpoint:
     def wait_answering(self, timeout: float) -> bool:
         """Wait until a restarting host answers again; False if it does not within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             if time.monotonic() >= self._down_until and self._restart_pending is None:
                 return True
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.05)
-        return False
 
     def record_wire(self, body: bytes) -> None:
         with self._lock:
@@ -779,9 +802,13 @@ def register_ntlm_users(users: dict[str, str]) -> None:
             _NTLM_DIR.append(tempfile.mkdtemp(prefix="hvassist-lab-ntlm-"))
             atexit.register(shutil.rmtree, _NTLM_DIR[0], True)
         path = os.path.join(_NTLM_DIR[0], "ntlm-users.txt")
+        from spnego._ntlm_raw.crypto import ntowfv1
+
         with open(path, "w", encoding="utf-8") as fd:
             for u, p in _NTLM_USERS.items():
-                domain, _, user = u.rpartition("\\")  # DOMAIN\user logs on as DOMAIN:user
-                fd.write("%s:%s:%s\n" % (domain, user, p))
+                # smbpasswd format with the NT hash computed once (otherwise pyspnego derives the hashes,
+                # with pure-Python DES for the unused LM hash, on every logon: CPU a real host does not spend
+                # here); a DOMAIN\user account keeps its domain in the first field.
+                fd.write("%s:1000:%s:%s:[U]:LCT-00000000\n" % (u, "0" * 32, ntowfv1(p).hex().upper()))
         os.chmod(path, 0o600)
         os.environ["NTLM_USER_FILE"] = path

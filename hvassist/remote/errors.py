@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class RemoteError(Exception):
     """Something went wrong talking to a host. ``message`` says what, ``action`` what to do next."""
@@ -18,6 +20,11 @@ class RemoteError(Exception):
     def to_dict(self) -> dict[str, str]:
         return {"kind": self.kind, "host": self.host, "message": self.message, "action": self.action,
                 "detail": self.detail}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole (the diagnosis helper process sends outcomes with their errors): Exception's
+        # default would call the class with its one-string ``args`` and fail.
+        return (_rebuild, (type(self), self.args, self.__dict__.copy()))
 
     def plain(self) -> str:
         return "%s\nWhat to do: %s" % (self.message, self.action)
@@ -111,3 +118,10 @@ class InternalError(RemoteError):
 
 class Cancelled(RemoteError):
     kind = "cancelled"
+
+
+def _rebuild(cls: type[RemoteError], args: tuple[Any, ...], state: dict[str, Any]) -> RemoteError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error

@@ -49,6 +49,35 @@ MAX_OUTPUT_BYTES = 16 * 1024 * 1024
 STDIN_CHUNK = 100_000  # characters per Send; well under MaxEnvelopeSize (150 KB) once base64-encoded
 
 
+def _serialise_requests_set_environ() -> None:
+    """One thread at a time in ``requests.utils.set_environ``.
+
+    pywinrm's ``build_session`` (once per host connection) makes requests set ``os.environ["no_proxy"]``
+    for a moment and delete it again. Hosts connecting in parallel race on that: another thread
+    iterating the environment meanwhile fails with ``KeyError: 'no_proxy'``, and the whole diagnosis
+    with it. requests calls it only from its proxy check, so a lock around it costs nothing.
+    """
+    import contextlib
+
+    import requests.utils
+
+    original = requests.utils.set_environ
+    if getattr(original, "hvassist_serialised", False):
+        return
+    lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def set_environ(env_name: str, value: str | None) -> Generator[None, None, None]:
+        with lock, original(env_name, value):  # type: ignore[arg-type]
+            yield
+
+    set_environ.hvassist_serialised = True  # type: ignore[attr-defined]
+    requests.utils.set_environ = set_environ
+
+
+_serialise_requests_set_environ()
+
+
 @dataclass
 class RunResult:
     script: str
@@ -139,6 +168,9 @@ class HostSession:
         self._password = password
         self._protocol: Protocol | None = None
         self._shell_id: str | None = None
+        # A finished command is released lazily: before the next command, or not at all when the shell
+        # is deleted (which releases its commands), saving a round trip per host for one-script sessions.
+        self._finished_command: str | None = None
         self.scripts_run = 0
 
     @property
@@ -163,6 +195,10 @@ class HostSession:
             self._call(prepare_transport, protocol, self.endpoint)  # over HTTP this logs on already
             shell_id = self._call(protocol.open_shell, codepage=65001, noprofile=True)
             self._shell_id = shell_id
+            if protocol.transport.session is not None:
+                # pywinrm (proxy=None) never uses proxies from the environment; without this, requests
+                # would still re-read (and briefly rewrite) os.environ on every request to find that out.
+                protocol.transport.session.trust_env = False
         return protocol, shell_id
 
     def _call(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
@@ -193,6 +229,7 @@ class HostSession:
         """After the connection broke: the next script connects and logs on again, in a new shell (the old one
         may be gone, e.g. the host restarted, and message encryption cannot continue on a new connection)."""
         proto, self._protocol, self._shell_id = self._protocol, None, None
+        self._finished_command = None
         if proto is not None:
             try:
                 proto.transport.close_session()
@@ -209,7 +246,7 @@ class HostSession:
 
     def close(self) -> None:
         proto, shell = self._protocol, self._shell_id
-        self._protocol = self._shell_id = None
+        self._protocol = self._shell_id = self._finished_command = None
         if proto is None:
             return
         try:
@@ -236,8 +273,10 @@ class HostSession:
         out = bytearray()
         err = bytearray()
         decoder = _IncrementalUtf8()
+        done = False
         transport_broke = False
         with self._errors():
+            self._release_finished_command(proto, shell)
             command_id = self._call(proto.run_command, shell, "powershell.exe",
                                     [*POWERSHELL_ARGS, encoded_bootstrap()])
             try:
@@ -278,11 +317,10 @@ class HostSession:
                 transport_broke = True  # no use asking a host we just lost to end the command
                 raise
             finally:
-                if not self.cancel.cancelled and not transport_broke:
-                    try:
-                        self._call(proto.cleanup_command, shell, command_id)
-                    except Exception as exc:  # the command may already be gone
-                        log.debug("cleanup_command failed: %s", type(exc).__name__)
+                if done:
+                    self._finished_command = command_id
+                elif not self.cancel.cancelled and not transport_broke:  # stop a command that is still running
+                    self._cleanup_command(proto, shell, command_id)
         self.scripts_run += 1
         undecodable_at = None
         try:
@@ -298,6 +336,17 @@ class HostSession:
                 "Read PowerShell's message below; it usually names what is missing or not allowed.",
                 detail=stderr, ps_error=stderr)
         return result
+
+    def _release_finished_command(self, proto: Protocol, shell: str) -> None:
+        command_id, self._finished_command = self._finished_command, None
+        if command_id is not None:
+            self._cleanup_command(proto, shell, command_id)
+
+    def _cleanup_command(self, proto: Protocol, shell: str, command_id: str) -> None:
+        try:
+            self._call(proto.cleanup_command, shell, command_id)
+        except Exception as exc:  # the command may already be gone (or the user cancelled meanwhile)
+            log.debug("cleanup_command failed: %s", type(exc).__name__)
 
     def run_json(self, script: str | Script, params: dict[str, Any] | None = None) -> Any:
         result = self.run(script, params)

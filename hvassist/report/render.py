@@ -7,11 +7,13 @@ import tempfile
 import textwrap
 from functools import cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from hvassist.report.model import Report
 from hvassist.resources import resource_path
+
+if TYPE_CHECKING:
+    import jinja2
 
 # Colours for severities and verdicts: text colour and a light background (readable in print).
 COLOURS = {
@@ -25,6 +27,8 @@ COLOURS = {
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2  # ~0.2 s to import: loaded when a report is first rendered, not with the diagnose wizard
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_path("report"))),
         autoescape=True,  # every template, whatever its name: names and evidence are customer data

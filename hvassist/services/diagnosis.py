@@ -28,7 +28,7 @@ from hvassist.diagnose.rules.base import is_windows
 from hvassist.diagnose.rules.host_rules import HOTFIXES_CHECKED
 from hvassist.remote.endpoint import Endpoint, Timeouts
 from hvassist.remote.errors import InternalError, OutputNotUnderstood, RemoteError
-from hvassist.remote.session import HostSession
+from hvassist.remote.session import HostSession, parse_json_output
 from hvassist.snapshot import (
     FileServerCheck,
     GuestInspection,
@@ -218,10 +218,17 @@ def vm_json(h: HostOutcome, v: VMFact) -> dict[str, Any]:
 ProgressCallback = Callable[[str, str], None]  # (host, message)
 
 
+# Reading a host's answer (JSON, snapshot, rules) is pure Python: with the GIL, threads cannot run it
+# faster together than one at a time, but sixteen of them ready at once (hosts answer together) keep
+# the GUI thread waiting for the GIL. One at a time leaves the others asleep on this lock instead.
+_ANALYSIS_LOCK = threading.Lock()
+
+
 def collect_snapshot(session: HostSession) -> HostSnapshot:
-    doc = session.run_json("collect-host", COLLECT_PARAMS)
+    result = session.run("collect-host", COLLECT_PARAMS)
     try:
-        return parse_snapshot(doc)
+        with _ANALYSIS_LOCK:
+            return parse_snapshot(parse_json_output(session.endpoint.host, result))
     except SnapshotError as e:
         raise OutputNotUnderstood(session.endpoint.host, "The host's answer was not in the expected shape (%s)."
                                   % e, "Make sure the host runs Windows Server 2012 R2 or later with the Hyper-V "
@@ -342,9 +349,10 @@ def probe_file_server(server: str, target: HostTarget, cancel: CancelToken,
 def evaluate(outcome: HostOutcome, snapshot: HostSnapshot) -> HostOutcome:
     """Rules, pending guest checks and readiness for one snapshot (live or from a collector file)."""
     outcome.snapshot = snapshot
-    outcome.findings = run_rules(snapshot)
-    outcome.pending = pending_checks(snapshot, outcome.findings)
-    outcome.readiness = host_readiness(snapshot, outcome.findings, outcome.pending)
+    with _ANALYSIS_LOCK:
+        outcome.findings = run_rules(snapshot)
+        outcome.pending = pending_checks(snapshot, outcome.findings)
+        outcome.readiness = host_readiness(snapshot, outcome.findings, outcome.pending)
     return outcome
 
 
@@ -420,15 +428,23 @@ _NOT_DONE = GuestInspection("", "not-possible")
 
 def diagnose_hosts(targets: list[HostTarget], *, cancel: CancelToken | None = None,
                    timeouts: Timeouts | None = None, progress: ProgressCallback | None = None,
-                   max_parallel: int = 32) -> Diagnosis:
-    """All hosts in parallel; a host that fails is reported and does not stop the others."""
+                   max_parallel: int = 32,
+                   on_host_done: Callable[[HostTarget, HostOutcome], None] | None = None) -> Diagnosis:
+    """All hosts in parallel; a host that fails is reported and does not stop the others.
+    ``on_host_done`` is called (on the host's worker thread) as soon as each host's outcome is ready."""
     cancel = cancel or CancelToken()
     if not targets:
         return Diagnosis([])
     cache = FileServerCache()
+
+    def run(target: HostTarget) -> HostOutcome:
+        outcome = diagnose_host(target, cancel=cancel, timeouts=timeouts, progress=progress, file_servers=cache)
+        if on_host_done is not None:
+            on_host_done(target, outcome)
+        return outcome
+
     with ThreadPoolExecutor(max_workers=min(max_parallel, len(targets)), thread_name_prefix="diagnose") as pool:
-        futures = [pool.submit(diagnose_host, t, cancel=cancel, timeouts=timeouts, progress=progress,
-                               file_servers=cache) for t in targets]
+        futures = [pool.submit(run, t) for t in targets]
         return Diagnosis([f.result() for f in futures])
 
 

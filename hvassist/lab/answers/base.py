@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from hvassist.lab.costs import Costs
 from hvassist.lab.model import VM, Estate, Host
 
 
@@ -37,6 +38,7 @@ class LabCall:
     write: Callable[[str], None]  # stdout, for streaming scripts
     cancelled: Callable[[float], bool]  # sleep up to n seconds; True when the client hung up
     guest_vm: VM | None = None  # set when the endpoint is a guest (WinRM to the VM), not a host
+    costs: Costs = field(default_factory=Costs.off)  # what the host-side work costs (hvassist.lab.costs)
 
     def vm_by_id(self, cmdlet: str = "Get-VM") -> VM:
         wanted = str(self.params.get("VMId", "")).strip("{}").upper()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from hvassist.lab.answers.base import LabCall, LabPSError
@@ -170,6 +171,7 @@ def collect_host(call: LabCall) -> dict[str, Any]:
                          "file, or operable program. Check the spelling of the name, or if a path was included, "
                          "verify that the path is correct and try again.", "ObjectNotFound",
                          "CommandNotFoundException", "CommandNotFoundException")
+    started = time.monotonic()
     days = int(call.params.get("EventDays") or 7)
     max_events = int(call.params.get("MaxEvents") or 500)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -206,7 +208,7 @@ def collect_host(call: LabCall) -> dict[str, Any]:
                            "message": e.message, "properties": list(e.properties)})
     domain = host.domain or (estate.domains[0].name if estate.domains else "WORKGROUP")
     checked = [str(x) for x in (call.params.get("Hotfixes") or [])]
-    return {
+    doc = {
         "schema": "collect-host/2",
         "collected_at": iso(now),
         "host": {"name": host.name.upper(), "domain": domain, "os_caption": host.os_caption,
@@ -226,6 +228,11 @@ def collect_host(call: LabCall) -> dict[str, Any]:
                 "shadows_text": vssadmin_shadows(host)},
         "events": events,
     }
+    # The host's gathering time: the cost model's per-VM cost, of which building this answer is a part.
+    budget = call.costs.per_vm_seconds * len(host.vms) - (time.monotonic() - started)
+    if budget > 0 and call.cancelled(budget):
+        return {}  # the client hung up while the host was still gathering
+    return doc
 
 
 ANSWERS = {"collect-host": collect_host}

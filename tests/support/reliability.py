@@ -55,3 +55,46 @@ def assert_clear(err: RemoteError | None, *, secrets: list[str], message_words: 
         assert w.lower() in err.message.lower(), (w, err.message)
     for w in action_words:
         assert w.lower() in err.action.lower(), (w, err.action)
+
+
+# -- hostile names ------------------------------------------------------------------------------------------------
+# Every quote PowerShell knows (' U+2018..U+201B, " U+201C..U+201E), sub-expressions, backticks, separators,
+# newlines, NUL, markup, right-to-left marks, emoji, format strings, very long names.
+NASTY = ["'", "\u2018", "\u2019", "\u201a", "\u201b", '"', "\u201c", "\u201d", "\u201e", "$(", ")", "`", ";",
+         "\n", "\r\n", "\x00", "|", "&", "@{", "}", "#", "<#", "#>", "\u202e", "\u200f", "\U0001f4a5",
+         "Remove-VM * -Force", "$env:COMPUTERNAME", "\\\\server\\share", "%s", "{0}", "\u2028", "\ufeff",
+         "<script>alert(1)</script>", "<b>", "&amp;", "&#39;", "]]>", "<!--", "javascript:", "{{ 7*7 }}",
+         "{% raw %}", "\u0645\u0631\u062d\u0628\u0627", "\u05e9\u05dc\u05d5\u05dd", "CONTOSO\\", "@contoso.local"]
+
+
+def hostile_names(min_size: int = 1):  # -> hypothesis strategy of str
+    from hypothesis import strategies as st
+
+    pieces = st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=8)), min_size=min_size, max_size=12)
+    long_names = st.integers(min_value=300, max_value=3000).map(lambda n: ("x'\u2019<&\U0001f4a5" * n)[:n])
+    return st.one_of(pieces.map("".join), long_names)
+
+
+class CommandSink:
+    """Stands in for the lab endpoint's command buffer when a test calls a lab host's handler directly."""
+
+    def __init__(self) -> None:
+        self.out: dict[str, bytes] = {"stdout": b"", "stderr": b""}
+        self.cancelled = threading.Event()
+        self.restart_after: float | None = None
+
+    def append(self, stream: str, data: bytes) -> None:
+        self.out[stream] += data
+
+
+def run_in_lab(handler, script, params: dict[str, object], user: str = "hvadmin"):  # -> (exit code, CommandSink)
+    """A lab host's command handler, fed exactly what HostSession sends on stdin."""
+    import base64
+
+    from hvassist.lab.wsman import CommandIO
+    from hvassist.remote.scripts import BOOTSTRAP
+
+    sink = CommandSink()
+    line = "powershell.exe -EncodedCommand " + base64.b64encode(BOOTSTRAP.encode("utf-16-le")).decode()
+    io = CommandIO(line, BOOTSTRAP, user, script.payload(params), {"WINRS_CODEPAGE": "65001"}, sink)
+    return handler(io), sink

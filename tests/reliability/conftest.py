@@ -14,8 +14,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG0
         return
     tr = terminalreporter
     tr.section("hvassist reliability counts")
-    tr.write_line("fault kinds injected by the lab: %d (%s)" % (
-        len(FAULTS_INJECTED), ", ".join("%s=%s" % f for f in sorted(FAULTS_INJECTED, key=str))))
+    if FAULTS_INJECTED:
+        tr.write_line("fault kinds injected by the lab: %d (%s)" % (
+            len(FAULTS_INJECTED), ", ".join("%s=%s" % f for f in sorted(FAULTS_INJECTED, key=str))))
+    hostile = sum(n for k, n in TALLY.items() if k.startswith(("hostile", "mutated", "damaged", "edited")))
+    if hostile:
+        tr.write_line("hostile inputs tried (all kinds): %d" % hostile)
     for key in sorted(TALLY):
         tr.write_line("%s: %d" % (key, TALLY[key]))
 

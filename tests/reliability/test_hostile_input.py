@@ -61,7 +61,13 @@ def test_switch_names_through_the_real_wire(migration_lab):
     from hvassist.remote.session import HostSession
 
     lab = migration_lab
+    estate = lab.estate
     handler = lab.hosts["NEW01"].handler
+    for vm in estate.host("OLD01").vms + estate.host("OLD02").vms:  # the LUN moved, as the migration does it
+        vm.state = "Off"
+    with HostSession(lab.endpoint("OLD01"), lab.username, lab.password) as s:
+        s.run_json("mig-source-remove-csv", {"CsvName": "Cluster Disk 3"})
+    estate.lun("LUN-0042").presented_to = ["NEW01", "NEW02"]
     with HostSession(lab.endpoint("NEW01"), lab.username, lab.password) as s:
         s.run_json("mig-dest-add-csv", {"DiskSignature": "5a1c3e7f", "MountName": "Volume3"})
         vm_id = "A7C3E5F1-9B2D-4C6E-8A0F-13D5B7E9C905"
@@ -72,7 +78,7 @@ def test_switch_names_through_the_real_wire(migration_lab):
                 s.run_json("mig-dest-compare-vm", params)
             assert handler.last_params == params
             assert 'Unable to find a virtual switch with name "%s"' % name in info.value.ps_error
-    assert [v.name for v in lab.estate.host("NEW01").vms] == [], "nothing was registered"
+    assert [v.name for v in estate.host("NEW01").vms] == [], "nothing was registered"
     count("hostile switch names through the real wire", len(SWITCHES))
 
 

@@ -28,7 +28,7 @@ from hvassist.diagnose.rules.base import is_windows
 from hvassist.diagnose.rules.host_rules import HOTFIXES_CHECKED
 from hvassist.remote.endpoint import Endpoint, Timeouts
 from hvassist.remote.errors import OutputNotUnderstood, RemoteError
-from hvassist.remote.session import HostSession, parse_json_output
+from hvassist.remote.session import HostSession, RunResult, parse_json_output
 from hvassist.snapshot import (
     FileServerCheck,
     GuestInspection,
@@ -225,12 +225,16 @@ _ANALYSIS_LOCK = threading.Lock()
 
 
 def collect_snapshot(session: HostSession) -> HostSnapshot:
-    result = session.run("collect-host", COLLECT_PARAMS)
+    return read_snapshot(session.endpoint.host, session.run("collect-host", COLLECT_PARAMS))
+
+
+def read_snapshot(host: str, result: RunResult) -> HostSnapshot:
+    """The snapshot in a collect-host answer."""
     try:
         with _ANALYSIS_LOCK:
-            return parse_snapshot(parse_json_output(session.endpoint.host, result))
+            return parse_snapshot(parse_json_output(host, result))
     except SnapshotError as e:
-        raise OutputNotUnderstood(session.endpoint.host, "The host's answer was not in the expected shape (%s)."
+        raise OutputNotUnderstood(host, "The host's answer was not in the expected shape (%s)."
                                   % e, "Make sure the host runs Windows Server 2012 R2 or later with the Hyper-V "
                                   "PowerShell module; then try again.") from None
 
@@ -368,18 +372,26 @@ def diagnose_host(target: HostTarget, *, cancel: CancelToken | None = None, time
         if progress:
             progress(name, message)
 
+    closing: threading.Thread | None = None
     try:
         say("Connecting")
         guests: dict[str, GuestInspection] = {}
-        with HostSession(target.endpoint, target.username, target.password, timeouts=timeouts,
-                         cancel=cancel) as session:
+        session = HostSession(target.endpoint, target.username, target.password, timeouts=timeouts, cancel=cancel)
+        try:
             say("Collecting VMs, VSS writers and events")
-            snapshot = collect_snapshot(session)
+            result = session.run("collect-host", COLLECT_PARAMS)
+            if target.guest is None:
+                # Nothing else runs on this host: its shell is deleted (a round trip) while the answer is read.
+                closing = session.close_in_background()
+            snapshot = read_snapshot(target.endpoint.host, result)
             if target.guest is not None:
                 direct = _direct_candidates(snapshot)
                 if direct:
                     say("Looking inside %d guest(s) through PowerShell Direct" % len(direct))
                     guests.update(inspect_guests_direct(session, snapshot, target.guest, direct))
+        finally:
+            if closing is None:
+                session.close()
         outcome.snapshot = snapshot
         if target.guest is not None:
             rest = [vm for vm in _guest_candidates(snapshot) if not guests.get(vm.id, _NOT_DONE).done]
@@ -411,6 +423,9 @@ def diagnose_host(target: HostTarget, *, cancel: CancelToken | None = None, time
         outcome.snapshot = None
         log.info("diagnosis of %s failed: %s", name, e.message)
         say("Failed: %s" % e.message)
+    finally:
+        if closing is not None:  # the host's shell is gone before its outcome is reported
+            closing.join()
     outcome.seconds = time.monotonic() - started
     return outcome
 

@@ -84,7 +84,7 @@ class PreemptiveNtlmAuth(HttpNtlmAuth):
             request.headers["Cookie"] = r.headers["set-cookie"]
         request.headers["Authorization"] = "%s %s" % (SCHEME, base64.b64encode(context.step(challenge) or b"")
                                                       .decode())
-        final: requests.Response = r.connection.send(request, **kwargs)  # type: ignore[attr-defined]
+        final: requests.Response = r.connection.send(request, **kwargs)
         final.history.append(r)
         self.session_security = ShimSessionSecurity(context)
         return final

@@ -379,11 +379,11 @@ def diagnose_host(target: HostTarget, *, cancel: CancelToken | None = None, time
         session = HostSession(target.endpoint, target.username, target.password, timeouts=timeouts, cancel=cancel)
         try:
             say("Collecting VMs, VSS writers and events")
-            result = session.run("collect-host", COLLECT_PARAMS)
+            answer = session.run("collect-host", COLLECT_PARAMS)
             if target.guest is None:
                 # Nothing else runs on this host: its shell is deleted (a round trip) while the answer is read.
                 closing = session.close_in_background()
-            snapshot = read_snapshot(target.endpoint.host, result)
+            snapshot = read_snapshot(target.endpoint.host, answer)
             if target.guest is not None:
                 direct = _direct_candidates(snapshot)
                 if direct:

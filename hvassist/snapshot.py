@@ -388,7 +388,6 @@ class HostSnapshot:
     writers: tuple[WriterFact, ...]
     providers: tuple[ProviderFact, ...]
     events: tuple[EventFact, ...]
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     shadows: tuple[ShadowFact, ...] = ()
     guests: Mapping[str, GuestInspection] = field(default_factory=dict, compare=False)  # by VM id
     file_servers: Mapping[str, FileServerCheck] = field(default_factory=dict, compare=False)  # by server, lower
@@ -641,7 +640,7 @@ def parse_snapshot(doc: Any) -> HostSnapshot:
     return HostSnapshot(schema, _s(d, "collected_at", "output"), host, tuple(vms), csvs,
                         tuple(parse_vssadmin_writers(_s(vss, "writers_text", "vss"))),
                         tuple(parse_vssadmin_providers(_s(vss, "providers_text", "vss"))),
-                        parse_events(_list(d, "events", "output")), raw=d,
+                        parse_events(_list(d, "events", "output")),
                         shadows=tuple(parse_vssadmin_shadows(_s(vss, "shadows_text", "vss"))))
 
 

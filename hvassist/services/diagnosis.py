@@ -10,11 +10,13 @@ inside guests and at file servers, then the rules, the pending checks and each V
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,6 +226,24 @@ ProgressCallback = Callable[[str, str], None]  # (host, message)
 _ANALYSIS_LOCK = threading.Lock()
 
 
+@contextlib.contextmanager
+def _analysing() -> Generator[None, None, None]:
+    """One host's answer is read (or its rules run) at a time, with the cyclic garbage collector paused:
+    parsing a host's answer makes tens of thousands of objects without a single reference cycle, and the
+    collections they would set off (some of them full passes over everything in memory, a thousand VMs
+    included) cost up to a tenth of the diagnosis's CPU time for nothing. The collector runs again as
+    soon as the section ends."""
+    with _ANALYSIS_LOCK:
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            yield
+        finally:
+            if paused:
+                gc.enable()
+
+
 def collect_snapshot(session: HostSession) -> HostSnapshot:
     return read_snapshot(session.endpoint.host, session.run("collect-host", COLLECT_PARAMS))
 
@@ -231,7 +251,7 @@ def collect_snapshot(session: HostSession) -> HostSnapshot:
 def read_snapshot(host: str, result: RunResult) -> HostSnapshot:
     """The snapshot in a collect-host answer."""
     try:
-        with _ANALYSIS_LOCK:
+        with _analysing():
             return parse_snapshot(parse_json_output(host, result))
     except SnapshotError as e:
         raise OutputNotUnderstood(host, "The host's answer was not in the expected shape (%s)."
@@ -353,7 +373,7 @@ def probe_file_server(server: str, target: HostTarget, cancel: CancelToken,
 def evaluate(outcome: HostOutcome, snapshot: HostSnapshot) -> HostOutcome:
     """Rules, pending guest checks and readiness for one snapshot (live or from a collector file)."""
     outcome.snapshot = snapshot
-    with _ANALYSIS_LOCK:
+    with _analysing():
         outcome.findings = run_rules(snapshot)
         outcome.pending = pending_checks(snapshot, outcome.findings)
         outcome.readiness = host_readiness(snapshot, outcome.findings, outcome.pending)

@@ -9,20 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QMenu,
-    QMessageBox,
-    QStyle,
     QTextBrowser,
     QToolButton,
     QTreeWidget,
@@ -34,29 +30,38 @@ from PySide6.QtWidgets import (
 
 from hvassist.appcontext import AppContext
 from hvassist.connections import Connection, Group, matches
-from hvassist.connections_io import export_file, import_file
 from hvassist.gui.style import severity_colour
 from hvassist.gui.worker import BackgroundTask, run_in_background
 from hvassist.remote.auth_support import AUTH_LABELS
 from hvassist.remote.endpoint import format_fingerprint
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QAction, QIcon, QKeySequence
+    from PySide6.QtWidgets import QMenu, QMessageBox
+
     from hvassist.services.cluster_discovery import ClusterReadings
+
+# The start of the app shows this panel in its first frame. PySide6 builds a Qt type the first time it is
+# named, and some are costly: the Qt namespace (~100 enums, ~25 ms), QStyle (~8 ms). So this module names
+# them only where they are used (QtCore.Qt..., QtWidgets.QStyle...), and a panel made with deferred=True
+# leaves its shortcuts, context menu, search keys and icons to complete_setup(), which the main window
+# calls right after its first frame (until then the tree shows blank icons of the same size).
 
 # hvassist.services.cluster_discovery.REMOVED. That module loads the remote stack (pywinrm, ...), which the
 # app's start does not need: it is imported when clusters are refreshed.
 REMOVED = "Removed"
 
-ROLE_KIND = Qt.ItemDataRole.UserRole
-ROLE_ID = Qt.ItemDataRole.UserRole + 1
+ROLE_KIND = 256  # Qt.ItemDataRole.UserRole
+ROLE_ID = 257  # Qt.ItemDataRole.UserRole + 1
 FILTERS = [("All", "all"), ("Hosts", "hosts"), ("Clusters", "clusters"), ("Password needed", "no-credentials"),
            ("Trusted by fingerprint", "pinned")]
 
 
 def ask_password(parent: QWidget, user: str, where: str) -> str | None:
     """Ask for a password that is not saved (memory-only keyring, or a new machine)."""
-    text, ok = QInputDialog.getText(parent, "Password needed", "Password for %s (%s):" % (user, where),
-                                    QLineEdit.EchoMode.Password)
+    text, ok = QtWidgets.QInputDialog.getText(parent, "Password needed", "Password for %s (%s):" % (user, where),
+                                              QLineEdit.EchoMode.Password)
     return text if ok and text else None
 
 
@@ -67,10 +72,12 @@ class ConnectionsPanel(QWidget):
     changed = Signal()
     keyring_opened = Signal()  # the keyring answered (opened on a thread after start-up)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, deferred: bool = False) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.refresh_task: BackgroundTask | None = None
+        self._complete = False
+        self._icons: dict[str, QIcon] = {}
         self.setAccessibleName("Connections")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
@@ -101,8 +108,6 @@ class ConnectionsPanel(QWidget):
         self.tree.setAccessibleDescription("Customers and sites, their clusters and Hyper-V hosts. Menu key or "
                                            "Shift+F10 for actions.")
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.currentItemChanged.connect(lambda *_: self._show_details())
         self.tree.itemActivated.connect(lambda *_: self.edit_selected())
         title.setBuddy(self.tree)
@@ -113,7 +118,6 @@ class ConnectionsPanel(QWidget):
         self.add_button.setText("&Add")
         self.add_button.setAccessibleName("Add a customer, host or cluster")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.test_button = QToolButton()
         self.test_button.setText("&Test")
         self.test_button.setAccessibleName("Test connection")
@@ -142,16 +146,68 @@ class ConnectionsPanel(QWidget):
         self.keyring_label.setFont(small)
         layout.addWidget(self.keyring_label)
 
+        if deferred:  # a blank icon until complete_setup: the rows and texts do not move when the real ones come
+            from PySide6.QtGui import QColor, QIcon, QPixmap
+
+            blank = QPixmap(16, 16)
+            blank.fill(QColor(0, 0, 0, 0))
+            self._blank_icon: QIcon | None = QIcon(blank)
+        else:
+            self._blank_icon = None
+        self._pending_shortcuts: list[tuple[QAction, str | QKeySequence.StandardKey]] = []
         self._build_actions()
         self.refresh()
+        if not deferred:
+            self.complete_setup()
+
+    def complete_setup(self) -> None:
+        """Shortcuts, the context menu, the search box's keys and the icons (see the note at the top of the
+        module). Once."""
+        if self._complete:
+            return
+        self._complete = True
+        from PySide6.QtGui import QKeySequence
+
+        Qt = QtCore.Qt
+        texts = [(b, b.text()) for b in (self.test_button, self.edit_button)]
+        for a, shortcut in self._pending_shortcuts:
+            a.setShortcut(QKeySequence(shortcut))
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._pending_shortcuts = []
+        for b, text in texts:  # a changed action renames its buttons; these keep their texts, as before
+            b.setText(text)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.search.installEventFilter(self)
+        self._blank_icon = None
+        style, pixmap = self.style(), QtWidgets.QStyle.StandardPixmap
+        self._icons = {"group": style.standardIcon(pixmap.SP_DirIcon),
+                       "cluster": style.standardIcon(pixmap.SP_DriveNetIcon),
+                       "host": style.standardIcon(pixmap.SP_ComputerIcon)}
+        it = QTreeWidgetItemIterator(self.tree)
+        while it.value() is not None:
+            item = it.value()
+            icon = self._icon_for(str(item.data(0, ROLE_KIND)))
+            if icon is not None:
+                item.setIcon(0, icon)
+            it += 1
+        self.tree.resizeColumnToContents(0)
+        self._update_actions()
+
+    def _icon_for(self, kind: str) -> QIcon | None:
+        if not self._icons:
+            return self._blank_icon
+        return self._icons["group" if kind == "group" else "cluster" if kind == "cluster" else "host"]
 
     # -- actions --------------------------------------------------------------------------------
     def _action(self, text: str, slot: Callable[[], Any], shortcut: str | QKeySequence.StandardKey | None = None,
                 tip: str = "") -> QAction:
+        from PySide6.QtGui import QAction
+
         a = QAction(text, self)
         if shortcut is not None:
-            a.setShortcut(QKeySequence(shortcut))
-            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self._pending_shortcuts.append((a, shortcut))  # set by complete_setup (QKeySequence, Qt namespace)
         if tip:
             a.setStatusTip(tip)
         a.triggered.connect(slot)
@@ -159,6 +215,11 @@ class ConnectionsPanel(QWidget):
         return a
 
     def _build_actions(self) -> None:
+        from PySide6.QtGui import QKeySequence
+        from PySide6.QtWidgets import QMenu
+
+        delete, find = QKeySequence.StandardKey.Delete, QKeySequence.StandardKey.Find
+
         self.act_add_group = self._action("Add &customer or site…", self.add_group, "Ctrl+Shift+N")
         self.act_add_host = self._action("Add &host…", self.add_host, "Ctrl+N")
         self.act_add_cluster = self._action("Add c&luster…", self.add_cluster, "Ctrl+Shift+L")
@@ -169,10 +230,10 @@ class ConnectionsPanel(QWidget):
         self.act_inherit = self._action("Use &inherited credentials", self.inherit_selected)
         self.act_forget_pin = self._action("&Forget trusted certificate", self.forget_pin_selected)
         self.act_refresh = self._action("&Refresh cluster nodes", self.refresh_selected_clusters, "F5")
-        self.act_delete = self._action("&Delete…", self.delete_selected, QKeySequence.StandardKey.Delete)
+        self.act_delete = self._action("&Delete…", self.delete_selected, delete)
         self.act_import = self._action("&Import connections…", self.import_connections)
         self.act_export = self._action("E&xport connections…", self.export_connections)
-        self.act_search = self._action("&Search", self.focus_search, QKeySequence.StandardKey.Find)
+        self.act_search = self._action("&Search", self.focus_search, find)
         add_menu = QMenu(self)
         for a in (self.act_add_group, self.act_add_host, self.act_add_cluster):
             add_menu.addAction(a)
@@ -183,16 +244,15 @@ class ConnectionsPanel(QWidget):
         self.test_button.setText("&Test")
         self.edit_button.setDefaultAction(self.act_edit)
         self.edit_button.setText("&Edit")
-        self.search.installEventFilter(self)
 
     def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt API
         from PySide6.QtCore import QEvent
 
         if obj is self.search and event.type() == QEvent.Type.KeyPress:
-            if event.key() == Qt.Key.Key_Escape and self.search.text():
+            if event.key() == QtCore.Qt.Key.Key_Escape and self.search.text():
                 self.search.clear()
                 return True
-            if event.key() == Qt.Key.Key_Down:
+            if event.key() == QtCore.Qt.Key.Key_Down:
                 self.tree.setFocus()
                 return True
         return super().eventFilter(obj, event)
@@ -206,10 +266,6 @@ class ConnectionsPanel(QWidget):
         current = select or self.selected_ref()
         self.tree.clear()
         store = self.ctx.connections
-        style = self.style()
-        icons = {"group": style.standardIcon(QStyle.StandardPixmap.SP_DirIcon),
-                 "cluster": style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon),
-                 "host": style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon)}
         items: dict[str | None, QTreeWidgetItem] = {}
         bold = QFont(self.tree.font())
         bold.setBold(True)
@@ -218,7 +274,9 @@ class ConnectionsPanel(QWidget):
             for g in list(pending):
                 if g.parent is None or g.parent in items or store.group(g.parent) is None:
                     item = QTreeWidgetItem([g.name, self._group_logon(g)])
-                    item.setIcon(0, icons["group"])
+                    icon = self._icon_for("group")
+                    if icon is not None:
+                        item.setIcon(0, icon)
                     item.setFont(0, bold)
                     item.setData(0, ROLE_KIND, "group")
                     item.setData(0, ROLE_ID, g.id)
@@ -229,7 +287,9 @@ class ConnectionsPanel(QWidget):
         conn_items: dict[str, QTreeWidgetItem] = {}
         for c in sorted(store.connections, key=lambda c: (c.kind != "cluster", c.name.lower())):
             item = QTreeWidgetItem([self._conn_label(c), self._conn_logon(c)])
-            item.setIcon(0, icons["cluster" if c.kind == "cluster" else "host"])
+            icon = self._icon_for(c.kind)
+            if icon is not None:
+                item.setIcon(0, icon)
             item.setData(0, ROLE_KIND, c.kind)
             item.setData(0, ROLE_ID, c.id)
             item.setToolTip(0, self._conn_tooltip(c))
@@ -473,6 +533,8 @@ class ConnectionsPanel(QWidget):
 
     # -- context menu ------------------------------------------------------------------------------
     def _context_menu(self, pos: QPoint) -> None:
+        from PySide6.QtCore import QPoint
+
         item = self.tree.itemAt(pos)
         if item is None and self.tree.currentItem() is not None and pos == QPoint(0, 0):
             item = self.tree.currentItem()  # the keyboard's menu key
@@ -483,6 +545,9 @@ class ConnectionsPanel(QWidget):
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
     def build_menu(self) -> QMenu:
+        from PySide6.QtWidgets import QMenu
+
+        self.complete_setup()
         menu = QMenu(self)
         g, c = self.selected_group(), self.selected_connection()
         if c is not None:
@@ -566,6 +631,7 @@ class ConnectionsPanel(QWidget):
         if c is None or not c.username:
             return
         user, source = self.ctx.connections.inherited_credentials(c.group, c.cluster)
+        QMessageBox = QtWidgets.QMessageBox  # noqa: N806 - the Qt class
         answer = QMessageBox.question(
             self, "Use inherited credentials",
             "%s will use %s instead of its own credentials (%s). Its own saved password is deleted." % (
@@ -596,6 +662,7 @@ class ConnectionsPanel(QWidget):
                 c.name, " and its %d node(s)" % len(nodes) if nodes else "")
         else:
             return
+        QMessageBox = QtWidgets.QMessageBox  # noqa: N806 - the Qt class
         box = QMessageBox(QMessageBox.Icon.Question, "Delete", text, parent=self)
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
@@ -694,12 +761,15 @@ class ConnectionsPanel(QWidget):
 
     # -- import / export -----------------------------------------------------------------------------
     def import_connections(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import connections", str(Path.home()),
-                                              "Connections (*.csv *.json);;All files (*)")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Import connections", str(Path.home()),
+                                                        "Connections (*.csv *.json);;All files (*)")
         if path:
             self.import_path(Path(path))
 
     def import_path(self, path: Path) -> QMessageBox:
+        from hvassist.connections_io import import_file
+
+        QMessageBox = QtWidgets.QMessageBox  # noqa: N806 - the Qt class
         try:
             report = import_file(self.ctx.connections, path)
         except OSError as e:
@@ -719,9 +789,11 @@ class ConnectionsPanel(QWidget):
         return box
 
     def export_connections(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Export connections (no passwords)",
-                                                   str(Path.home() / "hvassist-connections.csv"),
-                                                   "CSV (*.csv);;JSON (*.json)")
+        from hvassist.connections_io import export_file
+
+        path, chosen = QtWidgets.QFileDialog.getSaveFileName(self, "Export connections (no passwords)",
+                                                             str(Path.home() / "hvassist-connections.csv"),
+                                                             "CSV (*.csv);;JSON (*.json)")
         if not path:
             return
         p = Path(path)
@@ -730,7 +802,7 @@ class ConnectionsPanel(QWidget):
         try:
             n = export_file(self.ctx.connections, p)
         except OSError as e:
-            QMessageBox.warning(self, "Export connections", "The file could not be written: %s" % e)
+            QtWidgets.QMessageBox.warning(self, "Export connections", "The file could not be written: %s" % e)
             return
         self.status.setText("%d connection(s) exported to %s (without passwords)." % (n, p.name))
 

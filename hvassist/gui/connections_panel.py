@@ -3,8 +3,6 @@ selected item, where the passwords are kept, and every action by context menu an
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,22 +29,22 @@ from PySide6.QtWidgets import (
 from hvassist.appcontext import AppContext
 from hvassist.connections import Connection, Group, matches
 from hvassist.gui.style import severity_colour
-from hvassist.gui.worker import BackgroundTask, run_in_background
-from hvassist.remote.auth_support import AUTH_LABELS
-from hvassist.remote.endpoint import format_fingerprint
+from hvassist.remote.endpoint import AUTH_LABELS, format_fingerprint
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QAction, QIcon, QKeySequence
     from PySide6.QtWidgets import QMenu, QMessageBox
 
+    from hvassist.gui.worker import BackgroundTask
     from hvassist.services.cluster_discovery import ClusterReadings
 
 # The start of the app shows this panel in its first frame. PySide6 builds a Qt type the first time it is
 # named, and some are costly: the Qt namespace (~100 enums, ~25 ms), QStyle (~8 ms). So this module names
 # them only where they are used (QtCore.Qt..., QtWidgets.QStyle...), and a panel made with deferred=True
-# leaves its shortcuts, context menu, search keys and icons to complete_setup(), which the main window
-# calls right after its first frame (until then the tree shows blank icons of the same size).
+# leaves its actions and shortcuts, context menu, search keys and icons to complete_setup(), which the main
+# window calls right after its first frame (until then the tree shows blank icons of the same size, and
+# the buttons look as they will with their actions).
 
 # hvassist.services.cluster_discovery.REMOVED. That module loads the remote stack (pywinrm, ...), which the
 # app's start does not need: it is imported when clusters are refreshed.
@@ -126,6 +124,7 @@ class ConnectionsPanel(QWidget):
         self.edit_button.setAccessibleName("Edit")
         for b in (self.add_button, self.test_button, self.edit_button):
             buttons.addWidget(b)
+        self.add_button.setMenu(QtWidgets.QMenu(self))  # filled with its actions by _build_actions
         buttons.addStretch(1)
         layout.addLayout(buttons)
 
@@ -154,28 +153,18 @@ class ConnectionsPanel(QWidget):
             self._blank_icon: QIcon | None = QIcon(blank)
         else:
             self._blank_icon = None
-        self._pending_shortcuts: list[tuple[QAction, str | QKeySequence.StandardKey]] = []
-        self._build_actions()
         self.refresh()
         if not deferred:
             self.complete_setup()
 
     def complete_setup(self) -> None:
-        """Shortcuts, the context menu, the search box's keys and the icons (see the note at the top of the
-        module). Once."""
+        """Actions and shortcuts, the context menu, the search box's keys and the icons (see the note at the
+        top of the module). Once."""
         if self._complete:
             return
         self._complete = True
-        from PySide6.QtGui import QKeySequence
-
         Qt = QtCore.Qt
-        texts = [(b, b.text()) for b in (self.test_button, self.edit_button)]
-        for a, shortcut in self._pending_shortcuts:
-            a.setShortcut(QKeySequence(shortcut))
-            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self._pending_shortcuts = []
-        for b, text in texts:  # a changed action renames its buttons; these keep their texts, as before
-            b.setText(text)
+        self._build_actions()
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -193,7 +182,8 @@ class ConnectionsPanel(QWidget):
                 item.setIcon(0, icon)
             it += 1
         self.tree.resizeColumnToContents(0)
-        self._update_actions()
+        if self.selected_ref() is not None:  # as _show_details does
+            self._update_actions()
 
     def _icon_for(self, kind: str) -> QIcon | None:
         if not self._icons:
@@ -203,11 +193,12 @@ class ConnectionsPanel(QWidget):
     # -- actions --------------------------------------------------------------------------------
     def _action(self, text: str, slot: Callable[[], Any], shortcut: str | QKeySequence.StandardKey | None = None,
                 tip: str = "") -> QAction:
-        from PySide6.QtGui import QAction
+        from PySide6.QtGui import QAction, QKeySequence
 
         a = QAction(text, self)
         if shortcut is not None:
-            self._pending_shortcuts.append((a, shortcut))  # set by complete_setup (QKeySequence, Qt namespace)
+            a.setShortcut(QKeySequence(shortcut))
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         if tip:
             a.setStatusTip(tip)
         a.triggered.connect(slot)
@@ -234,7 +225,7 @@ class ConnectionsPanel(QWidget):
         self.act_import = self._action("&Import connections…", self.import_connections)
         self.act_export = self._action("E&xport connections…", self.export_connections)
         self.act_search = self._action("&Search", self.focus_search, find)
-        add_menu = QMenu(self)
+        add_menu = self.add_button.menu() or QMenu(self)
         for a in (self.act_add_group, self.act_add_host, self.act_add_cluster):
             add_menu.addAction(a)
         add_menu.addSeparator()
@@ -475,13 +466,23 @@ class ConnectionsPanel(QWidget):
             self.details.setHtml("<p>No connections yet. Add a customer, then its hosts or clusters (Add, or "
                                  "Ctrl+N).</p>")
             return
-        self.details.setHtml("<b>%s</b><table cellspacing='2'>%s</table>" % (html.escape(title), "".join(
+        self.details.setHtml("<b>%s</b><table cellspacing='2'>%s</table>" % (_escape(title), "".join(
             "<tr><td valign='top' style='padding-right:8px'>%s:</td><td>%s</td></tr>" % (
-                html.escape(k), html.escape(v)) for k, v in rows)))
+                _escape(k), _escape(v)) for k, v in rows)))
         self._update_actions()
 
     def _update_actions(self) -> None:
         g, c = self.selected_group(), self.selected_connection()
+        if not self._complete:
+            # Until complete_setup gives them their actions, the buttons look as they will then: enabled
+            # as their action, and renamed after the action (its text without '&' and '…') once the action's
+            # state has changed, as a button with a default action is.
+            for button, enabled, action_text in ((self.test_button, c is not None, "&Test connection…"),
+                                                 (self.edit_button, g is not None or c is not None, "&Edit…")):
+                if enabled != button.isEnabled():
+                    button.setText(action_text.replace("&", "").rstrip("…"))
+                    button.setEnabled(enabled)
+            return
         self.act_test.setEnabled(c is not None)
         self.act_edit.setEnabled(g is not None or c is not None)
         self.act_delete.setEnabled(g is not None or c is not None)
@@ -744,6 +745,8 @@ class ConnectionsPanel(QWidget):
             parts = [ch.summary for ch in result.changes]
             parts += ["%s: %s" % kv for kv in result.errors.items()]
             parts += ["%s not refreshed: %s" % kv for kv in result.skipped.items()]
+            import datetime as dt
+
             self.status.setText("Cluster nodes read at %s. %s" % (dt.datetime.now().strftime("%H:%M"),
                                                                  " ".join(parts)))
             if any(ch.added or ch.removed or ch.changed for ch in result.changes) or result.changes:
@@ -752,6 +755,8 @@ class ConnectionsPanel(QWidget):
 
         def failed(error: BaseException) -> None:
             self.status.setText("Refreshing the cluster nodes failed: %s" % error)
+
+        from hvassist.gui.worker import run_in_background
 
         task = self.refresh_task = run_in_background(work, done, failed)
 
@@ -814,7 +819,15 @@ def _show_all(item: QTreeWidgetItem) -> None:
         _show_all(child)
 
 
+def _escape(text: str) -> str:
+    """html.escape (quote=True), without loading the html package at start-up."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("'", "&#x27;"))
+
+
 def _when(iso: str) -> str:
+    import datetime as dt
+
     if not iso:
         return ""
     try:

@@ -103,6 +103,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("hvassist%s" % (" — demo lab" if ctx.demo else ""))
         self.resize(1180, 760)
         self.connections = ConnectionsPanel(ctx, deferred=True)
+        # The File menu (complete_setup) changes the Test action's shortcut context, which renames the panel's
+        # Test button after the action: the first frame shows it so already.
+        self.connections.test_button.setText("Test connection")
         self.connections.add_requested.connect(self.add_connection)
         self.stack = QStackedWidget()
         self.home = HomePage([

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 SEVERITY_COLOURS = {"error": "#c62828", "warning": "#b26a00", "info": "#1565c0", "ok": "#2e7d32"}
@@ -10,6 +10,8 @@ SEVERITY_WORDS = {"error": "Backup fails", "warning": "Backup degraded", "info":
 
 
 def is_dark() -> bool:
+    from PySide6.QtGui import QPalette
+
     pal = QApplication.palette()
     return pal.color(QPalette.ColorRole.Window).lightness() < 128
 

@@ -198,17 +198,8 @@ class HostSession:
         self.close()
 
     def _make_protocol(self) -> Protocol:
-        ep = self.endpoint
-        if ep.transport == "http" and ep.auth == "ntlm":  # the common case: the lean client (remote/lean.py)
-            from hvassist.remote.lean import LeanProtocol
-
-            t = self.timeouts
-            lean = LeanProtocol(ep.url, self._username, self._password, read_timeout_sec=int(
-                max(t.connect_read, t.operation + 5)), operation_timeout_sec=t.operation)
-            lean.transport.build_session()  # logs on, as prepare_transport does
-            return lean
-        proto = make_protocol(ep, self._username, self._password, self.timeouts)
-        prepare_transport(proto, ep)
+        proto = make_protocol(self.endpoint, self._username, self._password, self.timeouts)
+        prepare_transport(proto, self.endpoint)
         return proto
 
     def _open(self) -> tuple[Protocol, str]:

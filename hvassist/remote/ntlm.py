@@ -36,8 +36,10 @@ def _credential(username: str, password: str) -> Any:
         level = 3  # pyspnego will refuse it itself
     if level < 3:  # NTLMv1 (LM_COMPAT_LEVEL 0-2) may need the LM hash too
         return username, password
-    from spnego._ntlm_raw.crypto import ntowfv1
-
+    try:  # pyspnego's own NT hash (MD4 of the UTF-16 password); a private module, so a fallback
+        from spnego._ntlm_raw.crypto import ntowfv1
+    except ImportError:
+        return username, password
     return spnego.NTLMHash(username=username, nt_hash=ntowfv1(password).hex()), None
 
 

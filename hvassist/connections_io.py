@@ -80,9 +80,12 @@ def export_json(store: ConnectionStore) -> str:
 def export_csv(store: ConnectionStore) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    # with "\n" as the line end, the minimal quoting would leave a carriage return in a value unquoted, and a
+    # reader would end the row there: such rows are quoted throughout
+    quoted = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for row in export_rows(store):
-        writer.writerow(row)
+        (quoted if any("\r" in str(v) for v in row.values()) else writer).writerow(row)
     return out.getvalue()
 
 
@@ -123,12 +126,12 @@ def import_json(store: ConnectionStore, text: str) -> ImportReport:
 
 
 def import_csv(store: ConnectionStore, text: str) -> ImportReport:
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    # The delimiter from the header row (a spreadsheet in some locales saves with ';'). The quote character is
+    # always '"', as spreadsheets and the export write it: guessing it from the data (csv.Sniffer) takes a
+    # user name like O'Brien for a quote and merges rows.
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = max(",;\t", key=header.count) if any(d in header for d in ",;\t") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     if not reader.fieldnames or "name" not in [f.strip().lower() for f in reader.fieldnames]:
         return ImportReport(problems=["The CSV file needs a header row with at least a 'name' column "
                                       "(columns: %s)." % ", ".join(CSV_COLUMNS)])

@@ -539,9 +539,8 @@ def _strings(d: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
 def parse_events(items: list[dict[str, Any]]) -> tuple[EventFact, ...]:
     out = []
     for e in items:
-        props = e.get("properties") or []
-        if isinstance(props, str):
-            props = [props]
+        props = e.get("properties")
+        props = [] if props is None else props if isinstance(props, list) else [props]  # one unwrapped value
         # A host sends hundreds of events: the usual shape (every field present with its type) is taken
         # directly; anything else goes through the checking helpers, which also name what is wrong.
         log, provider, eid, level, when, message = (e.get("log"), e.get("provider"), e.get("id"), e.get("level"),
@@ -607,7 +606,8 @@ def parse_snapshot(doc: Any) -> HostSnapshot:
         guest = None
         if g is not None:
             g = _obj(g, w + ".guest")
-            guest = GuestFact(g.get("os_name"), g.get("os_version"), g.get("ic_version"), g.get("fqdn"))
+            guest = GuestFact(_opt_s(g, "os_name", w), _opt_s(g, "os_version", w), _opt_s(g, "ic_version", w),
+                              _opt_s(g, "fqdn", w))
         vms.append(VMFact(
             name=_s(v, "name", w), id=_s(v, "id", w).lower(), generation=_i(v, "generation", w, 1),
             state=_s(v, "state", w), version=_s(v, "version", w), is_clustered=_b(v, "is_clustered", w),
@@ -621,9 +621,9 @@ def parse_snapshot(doc: Any) -> HostSnapshot:
                                                               _s(x, "secondary_status", w))
                                        for x in _list(v, "integration_services", w)),
             checkpoints=tuple(CheckpointFact(_s(x, "name", w), _s(x, "id", w).lower(), _s(x, "type", w),
-                                             x.get("created"), _s(x, "parent_id", w))
+                                             _opt_s(x, "created", w), _s(x, "parent_id", w))
                               for x in _list(v, "checkpoints", w)),
-            autorecovery_files=tuple(FileFact(_s(x, "path", w), _i(x, "size_bytes", w), x.get("modified"))
+            autorecovery_files=tuple(FileFact(_s(x, "path", w), _i(x, "size_bytes", w), _opt_s(x, "modified", w))
                                      for x in _list(v, "autorecovery_files", w)),
             guest=guest,
             replication_mode=_s(v, "replication_mode", w),

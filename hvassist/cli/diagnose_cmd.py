@@ -12,7 +12,7 @@ from typing import Any
 
 from hvassist.diagnose.findings import Finding
 from hvassist.lab.model import ScenarioError
-from hvassist.remote.endpoint import Endpoint
+from hvassist.remote.endpoint import Endpoint, Timeouts
 from hvassist.services.diagnosis import Diagnosis, GuestCredentials, HostTarget, ProgressCallback, diagnose
 
 
@@ -50,6 +50,10 @@ def add_target_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-credssp", action="store_true",
                    help="allow CredSSP, which hands your password to the host (needed with --auth credssp)")
     p.add_argument("--ca-file", default="", help="extra CA certificate(s) to trust (PEM)")
+    p.add_argument("--timeout", type=float, default=Timeouts.connect_read, metavar="SECONDS",
+                   help="how long to wait for a host's answer to each request (default %(default)g)")
+    p.add_argument("--script-timeout", type=float, default=Timeouts.script, metavar="SECONDS",
+                   help="how long one check may run on a host, start to finish (default %(default)g)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,7 +78,12 @@ def diagnose_from_args(args: argparse.Namespace, progress: ProgressCallback | No
     if guest is not None:
         targets = [dataclasses.replace(t, guest=guest) for t in targets]
     hosts, clusters = targets[:len(args.hosts)], targets[len(args.hosts):]
-    return diagnose(hosts, clusters, progress=progress)
+    return diagnose(hosts, clusters, progress=progress, timeouts=timeouts_from_args(args))
+
+
+def timeouts_from_args(args: argparse.Namespace) -> Timeouts:
+    return Timeouts(connect_read=max(1.0, float(getattr(args, "timeout", Timeouts.connect_read))),
+                    script=max(5.0, float(getattr(args, "script_timeout", Timeouts.script))))
 
 
 def _guest_credentials(args: argparse.Namespace) -> GuestCredentials | None:
@@ -107,7 +116,8 @@ def _diagnose_lab(args: argparse.Namespace, progress: ProgressCallback | None) -
                 args.lab, ", ".join(unknown), ", ".join(lab.cluster_names()) or "none"), file=sys.stderr)
             return None
         names = list(args.hosts) or ([] if args.cluster else lab.hyperv_host_names())
-        return diagnose([target(h) for h in names], [target(c) for c in args.cluster], progress=progress)
+        return diagnose([target(h) for h in names], [target(c) for c in args.cluster], progress=progress,
+                        timeouts=timeouts_from_args(args))
     finally:
         lab.stop()
 

@@ -57,6 +57,7 @@ class FixOutcome:
     after: HostSnapshot | None = None
     remaining: list[Finding] = field(default_factory=list)
     left_to_you: tuple[str, ...] = ()  # hvassist's part is done; the finding stays until a person does these
+    restored_only: bool = False  # after an interruption only the VM was started again (``restore_vm``)
 
     @property
     def problem_gone(self) -> bool:
@@ -91,9 +92,10 @@ def apply_plan(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
     user = session_user(session)
     audit.record(host=plan.host, vm=plan.vm, action="fix-confirmed", script="", params={}, result="ok",
                  remote_user=user, plan_id=plan.plan_id, cause=plan.cause, detail=plan.title)
-    # Look again right before changing anything: the host may have changed since the preview.
+    # Look again right before changing anything: the host may have changed since the preview. A fix that was
+    # interrupted after it shut the VM down also starts it again (what the user confirmed), as the audit log shows.
     try:
-        before, remaining, steps, fresh = _steps_still_needed(plan, session)
+        before, remaining, steps, fresh = _steps_still_needed(plan, session, vm_taken_down(audit, plan, maybe=True))
     except (PlanOutdated, PlanBlocked) as e:
         audit.record(host=plan.host, vm=plan.vm, action="fix-skipped", script="collect-host", params={},
                      result="blocked" if isinstance(e, PlanBlocked) else "outdated", remote_user=user,
@@ -124,8 +126,8 @@ def apply_plan(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
         except RemoteError as e:
             result = StepResult(step, False, error=e)
             audit.record(host=plan.host, vm=plan.vm, action="fix-step", script=step.script, params=step.params,
-                         result="failed", remote_user=user, plan_id=plan.plan_id, cause=plan.cause,
-                         step=step.id, detail=e.message)
+                         result="cancelled" if e.kind == "cancelled" else "failed", remote_user=user,
+                         plan_id=plan.plan_id, cause=plan.cause, step=step.id, detail=e.message)
         outcome.steps.append(result)
         if on_step:
             on_step(step, "done" if result.ok else "failed")
@@ -147,15 +149,18 @@ def _matching(plan: FixPlan, findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.cause == plan.cause and (f.vm_id == plan.vm_id if plan.vm_id else f.vm is None)]
 
 
-def _steps_still_needed(plan: FixPlan, session: HostSession
+def _steps_still_needed(plan: FixPlan, session: HostSession, taken_down: bool = False
                         ) -> tuple[HostSnapshot, list[Finding], list[FixStep], FixPlan | None]:
-    """(fresh facts, the finding(s) still there, the confirmed steps still needed, the plan built now)."""
+    """(fresh facts, the finding(s) still there, the confirmed steps still needed, the plan built now).
+    ``taken_down``: an earlier, interrupted run of this plan shut the VM down, so its restoring steps are needed
+    too (the plan built now, for a VM that is off, would not start it)."""
     from hvassist.fixes.catalogue import build_plan
 
     before = collect_snapshot(session)
     current = _matching(plan, run_rules(before))
+    restoring = [s for s in plan.steps if s.restores] if taken_down else []
     if not current:
-        return before, [], [], None
+        return before, [], restoring, None
     fresh = build_plan(current[0], before)
     if fresh.blocked:
         raise PlanBlocked(_blocked_text(fresh))
@@ -164,8 +169,60 @@ def _steps_still_needed(plan: FixPlan, session: HostSession
     if extra:
         raise PlanOutdated("%s changed since you reviewed the fix; it would now also need: %s. Review the fix "
                            "again." % (plan.vm or plan.host, "; ".join(extra)))
-    wanted = {s.id for s in fresh.steps}
+    wanted = {s.id for s in fresh.steps} | {s.id for s in restoring}
     return before, current, [s for s in plan.steps if s.id in wanted], fresh
+
+
+def vm_taken_down(audit: AuditLog, plan: FixPlan, *, maybe: bool = False) -> bool:
+    """True when, by the audit log, a step of this plan shut its VM down and no step of it started the VM again
+    (an interrupted fix: the host restarted, the connection dropped, the user cancelled). With ``maybe``, a shut-down
+    step that was cancelled or lost on the way counts too: it may have completed on the host."""
+    steps = {s.id: s for s in plan.steps}
+    down = False
+    for e in audit.entries():
+        step = steps.get(str(e.get("step") or ""))
+        if e.get("plan") != plan.plan_id or e.get("action") != "fix-step" or step is None:
+            continue
+        if step.downtime and (e.get("result") == "ok" or maybe and e.get("result") in ("failed", "cancelled")):
+            down = True
+        elif step.restores and e.get("result") in ("ok", "no-change"):
+            down = False
+    return down
+
+
+def restore_vm(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirmed: bool,
+               on_step: StepCallback | None = None) -> FixOutcome:
+    """After an interrupted fix: only start the VM again (the plan's restoring steps), without finishing the
+    change. Audited under the same plan; the host is looked at again afterwards (the finding stays)."""
+    if not confirmed:
+        raise NotConfirmed("the VM is started again only when the user asks for it")
+    outcome = FixOutcome(plan, restored_only=True)
+    user = session_user(session)
+    for step in [s for s in plan.steps if s.restores]:
+        if on_step:
+            on_step(step, "running")
+        try:
+            output = session.run_json(step.script, step.params)
+            result = StepResult(step, True, output if isinstance(output, dict) else {"output": output})
+            audit.record(host=plan.host, vm=plan.vm, action="fix-step", script=step.script, params=step.params,
+                         result="ok" if result.changed else "no-change", remote_user=user, plan_id=plan.plan_id,
+                         cause=plan.cause, step=step.id, detail=_summary(result.output))
+        except RemoteError as e:
+            result = StepResult(step, False, error=e)
+            audit.record(host=plan.host, vm=plan.vm, action="fix-step", script=step.script, params=step.params,
+                         result="cancelled" if e.kind == "cancelled" else "failed", remote_user=user,
+                         plan_id=plan.plan_id, cause=plan.cause, step=step.id, detail=e.message)
+        outcome.steps.append(result)
+        if on_step:
+            on_step(step, "done" if result.ok else "failed")
+        if not result.ok:
+            return outcome
+    try:
+        outcome.after = collect_snapshot(session)
+        outcome.remaining = _matching(plan, run_rules(outcome.after))
+    except RemoteError as e:
+        log.warning("looking at %s after starting %s failed: %s", plan.host, plan.vm, e.message)
+    return outcome
 
 
 def verify_plan(outcome: FixOutcome, session: HostSession, audit: AuditLog) -> None:

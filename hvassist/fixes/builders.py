@@ -93,7 +93,7 @@ def _stop_start(vm: VMFact, core: Sequence[FixStep], why: str) -> tuple[tuple[Fi
                              "Start > Shut down inside the VM)" % vm.name, "vm-stop", params, downtime=True))
     steps += core
     if running:
-        steps.append(FixStep("start-vm", "Start %s again" % vm.name, "vm-start", params))
+        steps.append(FixStep("start-vm", "Start %s again" % vm.name, "vm-start", params, restores=True))
     pre = [Precondition("%s must be turned off %s." % (vm.name, why), state == "off",
                         "hvassist shuts it down gracefully first and starts it again afterwards.")]
     if state in ("saved", "paused"):

@@ -31,7 +31,7 @@ def plan_no_scsi_controller(finding: Finding, snapshot: HostSnapshot, vm: VMFact
     steps.append(FixStep("add-scsi-controller", "Add one virtual SCSI controller to %s" % vm.name,
                          "vm-add-scsi-controller", params))
     if running:
-        steps.append(FixStep("start-vm", "Start %s again" % vm.name, "vm-start", params))
+        steps.append(FixStep("start-vm", "Start %s again" % vm.name, "vm-start", params, restores=True))
     pre = (Precondition("%s must be turned off to add a controller." % vm.name, not running,
                         "hvassist shuts it down gracefully first and starts it again afterwards."),)
     return FixPlan(

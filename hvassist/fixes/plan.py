@@ -17,6 +17,7 @@ class FixStep:
     script: str  # shipped script name
     params: dict[str, Any]
     downtime: bool = False  # this step takes the VM down
+    restores: bool = False  # this step puts back what a downtime step did (starts the VM again)
 
     def preview(self) -> str:
         s = get_script(self.script)

@@ -281,6 +281,20 @@ class DiagnoseWizard(QWidget):
         v = QVBoxLayout(page)
         self.verify_box = QVBoxLayout()
         v.addLayout(self.verify_box)
+        # after an interrupted fix: finish it, or only bring the VM back
+        resume = QHBoxLayout()
+        self.finish_fix_button = QPushButton("F&inish the fix")
+        self.finish_fix_button.setAccessibleName("Finish the fix: do the steps that are left")
+        self.finish_fix_button.clicked.connect(self._finish_fix)
+        self.restart_vm_button = QPushButton("&Start the VM again")
+        self.restart_vm_button.setAccessibleName("Start the VM again without finishing the fix")
+        self.restart_vm_button.clicked.connect(self._restart_vm)
+        resume.addWidget(self.finish_fix_button)
+        resume.addWidget(self.restart_vm_button)
+        resume.addStretch(1)
+        v.addLayout(resume)
+        self.finish_fix_button.hide()
+        self.restart_vm_button.hide()
         self.verify_detail = QTextBrowser()
         self.verify_detail.setAccessibleName("Fix result details")
         v.addWidget(self.verify_detail, 1)
@@ -605,12 +619,13 @@ class DiagnoseWizard(QWidget):
         self._update_buttons()
 
     # -- apply -----------------------------------------------------------------------------------
-    def _start_apply(self) -> None:
+    def _start_apply(self, work_fn: Any = None, steps: Any = None) -> None:
         plan = self.flow.plan
         assert plan is not None
+        work_fn = work_fn or self.flow.apply
         self.apply_steps.clear()
         self.step_rows: dict[str, QListWidgetItem] = {}
-        for s in plan.steps:
+        for s in steps if steps is not None else plan.steps:
             item = QListWidgetItem("○  %s" % s.title)
             self.apply_steps.addItem(item)
             self.step_rows[s.id] = item
@@ -619,7 +634,7 @@ class DiagnoseWizard(QWidget):
         self.step_rows["_verify"] = verify_item
 
         def work(cancel: Any, report: Any) -> Any:
-            return self.flow.apply(cancel, on_step=lambda step, state: report((step, state)))
+            return work_fn(cancel, on_step=lambda step, state: report((step, state)))
 
         self.task = run_in_background(work, self._apply_done, self._apply_failed, self._apply_progress)
         self._update_buttons()
@@ -638,6 +653,25 @@ class DiagnoseWizard(QWidget):
         self._show_step()
         self._fill_verify()
 
+    def _finish_fix(self) -> None:
+        interruption = self.flow.interruption()
+        if self.busy or interruption is None:
+            return
+        self.flow.reopen_apply()
+        self._show_step()
+        self.apply_label.setText("Finishing the fix: hvassist looks at %s again and does only what is left."
+                                 % interruption.plan.host)
+        self._start_apply(self.flow.finish_fix, interruption.remaining)
+
+    def _restart_vm(self) -> None:
+        interruption = self.flow.interruption()
+        if self.busy or interruption is None or not interruption.can_restart_vm:
+            return
+        self.flow.reopen_apply()
+        self._show_step()
+        self.apply_label.setText("Starting %s again. The fix itself is not finished." % interruption.plan.vm)
+        self._start_apply(self.flow.restart_vm, [s for s in interruption.plan.steps if s.restores])
+
     def _apply_failed(self, error: BaseException) -> None:
         self.apply_label.setText("The fix stopped unexpectedly: %s" % error)
         self._update_buttons()
@@ -650,24 +684,31 @@ class DiagnoseWizard(QWidget):
         flow, plan = self.flow, self.flow.plan
         assert plan is not None
         outcome = flow.outcome
+        interruption = flow.interruption()
+        self.finish_fix_button.setVisible(interruption is not None)
+        self.restart_vm_button.setVisible(interruption is not None and interruption.can_restart_vm)
+        if plan.vm:
+            self.restart_vm_button.setText("&Start %s again" % plan.vm.replace("&", "&&"))
+            self.restart_vm_button.setAccessibleName("Start %s again without finishing the fix" % plan.vm)
         lines = []
         now = ""
+        technical = ""
         if flow.fix_error is not None:
             e = flow.fix_error
             self.verify_box.addWidget(banner("The fix could not be applied: %s What to do: %s"
                                              % (e.message, e.action), "error"))
-        elif outcome is not None:
+        if outcome is not None:
             failed = outcome.failed_step
-            if failed is not None and failed.error is not None:
-                done = [s.step.title for s in outcome.steps if s.ok]
-                vm_state = (outcome.after.vm(plan.vm).state if outcome.after and plan.vm and outcome.after.vm(
-                    plan.vm) else "unknown")
+            if interruption is not None and failed is not None and failed.error is not None:
+                self.verify_box.addWidget(banner(interruption.message(), "error"))
+                self.verify_box.addWidget(banner("What to do: %s" % interruption.what_to_do(), "warning"))
+                if failed.error.detail:
+                    technical = failed.error.detail
+            elif outcome.restored_only:
                 self.verify_box.addWidget(banner(
-                    "The step '%s' failed: %s  %s is now %s. Steps already done: %s. You can run the fix again "
-                    "safely: steps already done are skipped." % (failed.step.title, failed.error.message,
-                                                                 plan.vm, vm_state,
-                                                                 "; ".join(done) or "none"), "error"))
-                lines.append("<pre>%s</pre>" % html.escape(failed.error.detail))
+                    "%s was started again. The fix itself was not finished, so the problem '%s' is still there: "
+                    "open the fix again from the findings when you are ready." % (
+                        plan.vm, flow.finding.title if flow.finding else plan.cause), "warning"))
             elif outcome.nothing_to_do and outcome.verified:
                 self.verify_box.addWidget(banner("Nothing to do: hvassist looked at %s again and the problem is "
                                                  "already gone. Nothing was changed." % plan.host, "ok"))
@@ -690,7 +731,8 @@ class DiagnoseWizard(QWidget):
                                                  "Run the diagnosis again in a few minutes.", "warning"))
             for s in outcome.steps:
                 lines.append("<li>%s — %s</li>" % (html.escape(s.step.title), "done" if s.ok and s.changed else
-                                                   "nothing to do" if s.ok else "failed"))
+                                                   "nothing to do" if s.ok else "cancelled" if s.error is not None
+                                                   and s.error.kind == "cancelled" else "failed"))
             if outcome.after is not None:
                 now = after_text(plan, outcome.after)
         todo = ""
@@ -701,9 +743,11 @@ class DiagnoseWizard(QWidget):
             todo = "<h3>Afterwards</h3><ul>%s</ul>" % "".join(
                 "<li>%s</li>" % html.escape(m) for m in plan.manual_steps)
         now_html = "<p>Now: %s</p>" % html.escape(now) if now else ""
+        technical_html = ("<h3>Technical details</h3><pre style='white-space:pre-wrap'>%s</pre>"
+                          % html.escape(technical)) if technical else ""
         self.verify_detail.setHtml("%s<h3>What was done</h3><ul>%s</ul>%s<p>Every step is recorded in the audit "
-                                   "log: %s</p>" % (todo, "".join(lines), now_html,
-                                                    html.escape(str(self.ctx.audit.path))))
+                                   "log: %s</p>%s" % (todo, "".join(lines), now_html,
+                                                      html.escape(str(self.ctx.audit.path)), technical_html))
         self.next_button.setText("&Back to findings")
         self.next_button.setAccessibleName("Back to findings")
         self.next_button.setEnabled(True)

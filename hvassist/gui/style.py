@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6 import QtCore
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -36,7 +37,7 @@ def banner(text: str, kind: str = "info", parent: QWidget | None = None) -> QLab
     """A coloured, word-wrapped notice (downtime warnings, results)."""
     label = QLabel(text, parent)
     label.setWordWrap(True)
-    label.setTextFormat(label.textFormat())
+    label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # names are data: a VM called "<b>x" stays text
     colour = severity_colour(kind)
     bg = QColor(colour)
     bg.setAlpha(40)

@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hvassist.lab.model import Host, ScenarioError
-from hvassist.lab.wsman import FAULT_ACCESS_DENIED, ServerHooks, WSManFault
+from hvassist.lab.wsman import FAULT_ACCESS_DENIED, FAULT_SHELL_QUOTA, FAULT_TIMED_OUT, ServerHooks, WSManFault
 
 # The lab's stand-in for a name that is not in DNS: ".invalid" never resolves (RFC 6761).
 UNRESOLVABLE_SUFFIX = ".invalid"
+OUTPUT_FAULTS = ("truncated_json", "invalid_json", "exception", "50mb", "invalid_utf8")
+REBOOT_SECONDS = 3.0  # how long a restarting lab host answers nothing
 
 
 @dataclass
@@ -38,6 +40,7 @@ class ListenerPlan:
 
     transport: str  # "http" or "https"
     serve: bool = True  # False: nothing listens (the client gets a closed port)
+    silent: bool = False  # with serve False: a port that takes no connection and never answers (dropped packets)
     address: str = "127.0.0.1"  # what a client is told to connect to
     certificate: str = "valid"  # valid | untrusted | wrong_name | expired (HTTPS only)
     hooks: ServerHooks = field(default_factory=ServerHooks)
@@ -84,12 +87,49 @@ def _encryption(value: Any, plan: ListenerPlan, host: Host) -> None:
     plan.hooks.message_encryption = "refused" if value == "unencrypted_only" else "plaintext_replies"
 
 
-def _shell_denied(value: Any, plan: ListenerPlan, host: Host) -> None:
-    def deny(action: str, body: bytes) -> None:
-        if action == "Create":
-            raise WSManFault("Access is denied.", FAULT_ACCESS_DENIED, "w:AccessDenied")
+def _no_answer(value: Any, plan: ListenerPlan, host: Host) -> None:
+    plan.serve = False
+    plan.silent = True
 
-    _chain_before_request(plan.hooks, deny)
+
+def _slow(value: Any, plan: ListenerPlan, host: Host) -> None:
+    plan.hooks.reply_delay = float(value)
+
+
+def _shell_refused(value: Any, plan: ListenerPlan, host: Host) -> None:
+    def refuse(action: str, body: bytes) -> None:
+        if action != "Create":
+            return
+        if value == "quota_exceeded":  # the user's MaxShellsPerUser is used up (shells left open elsewhere)
+            raise WSManFault("The WS-Management service cannot process the request. This user is allowed a maximum "
+                             "number of 5 concurrent shells, which has been exceeded. Close existing shells or "
+                             "raise the quota for this user.", FAULT_SHELL_QUOTA, "w:QuotaLimit")
+        raise WSManFault("Access is denied.", FAULT_ACCESS_DENIED, "w:AccessDenied")
+
+    _chain_before_request(plan.hooks, refuse)
+
+
+def _receive(value: Any, plan: ListenerPlan, host: Host) -> None:
+    """Faults in the replies that carry a command's output (WS-Man Receive)."""
+    if value == "operation_timeout":
+        def never_output(action: str, body: bytes) -> None:
+            if action == "Receive":  # every Receive times out, again and again: the command never says anything
+                raise WSManFault("The WS-Management service cannot complete the operation within the time specified "
+                                 "in OperationTimeout.", FAULT_TIMED_OUT, "w:TimedOut")
+
+        _chain_before_request(plan.hooks, never_output)
+    elif value == "closed_mid_response":
+        plan.hooks.cut_reply = lambda action: action == "Receive"
+    else:
+        def mangle(action: str, reply: bytes) -> bytes:
+            if action != "Receive":
+                return reply
+            if value == "truncated_xml":
+                return reply[: len(reply) * 2 // 3]
+            # malformed: an element closed by the wrong tag (as a broken proxy or a buggy plug-in would send)
+            return reply.replace(b"</rsp:ReceiveResponse>", b"</rsp:Receive>", 1)
+
+        plan.hooks.mangle_reply = mangle
 
 
 def _chain_before_request(hooks: ServerHooks, fn: Callable[[str, bytes], None]) -> None:
@@ -120,8 +160,22 @@ FAULTS: dict[str, Fault] = {f.name: f for f in [
           "every logon is refused (wrong password, locked or expired account)", _auth_fails),
     Fault("encryption", ("unencrypted_only", "plaintext_replies"), "encryption",
           "the listener refuses encrypted messages, or answers in clear text", _encryption, transport="http"),
-    Fault("shell", ("access_denied",), "powershell",
-          "the account may log on but not open a remote shell (Access is denied)", _shell_denied),
+    Fault("shell", ("access_denied", "quota_exceeded"), "powershell",
+          "the account may log on but not open a remote shell (SOAP fault: Access is denied, or the user's shell "
+          "quota is used up)", _shell_refused),
+    Fault("network", ("no_answer",), "port",
+          "nothing answers on the WinRM port: packets are dropped (host off, or a firewall that drops)", _no_answer),
+    Fault("slow", (30,), "wsman",
+          "every request is answered only after 30 seconds (an overloaded host or a slow link)", _slow),
+    Fault("receive", ("operation_timeout", "closed_mid_response", "truncated_xml", "malformed_xml"), "powershell",
+          "the replies carrying a command's output: the OperationTimeout fault every time, the connection closed "
+          "halfway through the reply, or XML that is cut off or not well-formed", _receive),
+    Fault("output", OUTPUT_FAULTS, "",
+          "what collect-host prints is broken: cut-off or invalid JSON, a PowerShell exception (CLIXML on stderr), "
+          "50 MB of output, or bytes that are not UTF-8"),
+    Fault("reboot", ("during_fix",), "",
+          "the host restarts right after the first step of a fix that changes something: connections drop, and it "
+          "answers again %g seconds later without its shells" % REBOOT_SECONDS),
     Fault("powershell", ("not_recognized",), "powershell",
           "'powershell.exe' cannot be started (not installed, or not on the PATH)"),
     Fault("hyperv", ("module_missing", "role_missing"), "hyperv",
@@ -178,6 +232,21 @@ def hyperv_state(host: Host) -> tuple[bool, bool]:
     role = fault != "role_missing"
     module = role and fault != "module_missing" and host.hyperv_module and host.os != "2008r2"
     return role, module
+
+
+def broken_output(host: Host, script: str) -> str | None:
+    """How the output of ``script`` is broken on this host (one of ``OUTPUT_FAULTS``), or None."""
+    value = active(host, "output")
+    return str(value) if value is not None and script == "collect-host" else None
+
+
+def restart_after(host: Host, result: Any) -> float | None:
+    """Seconds the host stays away if it restarts after a script that returned ``result``; None: no restart.
+    A ``reboot = "during_fix"`` host restarts after an answer that says it changed something (the lab host
+    asks only until it has restarted once)."""
+    if active(host, "reboot") != "during_fix" or not (isinstance(result, dict) and result.get("changed")):
+        return None
+    return REBOOT_SECONDS
 
 
 def account_rights(host: Host) -> tuple[bool, bool]:

@@ -61,6 +61,49 @@ def _thrown_record(script_text: str, err: LabPSError) -> str:
                                                       err.message)
 
 
+def wmi_shutting_down() -> LabPSError:
+    """What Get-VM throws while the host's WMI service is shutting down (a host on its way into a restart)."""
+    return LabPSError(
+        "Get-VM", "The operation on computer 'localhost' failed: The WS-Management service cannot process the "
+        "request. The WMI service or the WMI provider returned an unknown error: HRESULT 0x80041033",
+        "NotSpecified", "VirtualizationException")
+
+
+def _write_broken(io: CommandIO, kind: str, result: object) -> None:
+    """What a script prints when its output is broken on the way (``faults.OUTPUT_FAULTS``)."""
+    text = ps_json(result)
+    if kind == "truncated_json":  # the output stops in the middle of the document
+        io.write(text[: len(text) // 2])
+    elif kind == "invalid_json":  # a vendor module's Write-Host banner lands in front of the JSON
+        io.write("Loaded HPE 3PAR VSS Provider tools 3.4.0.12\r\n" + text + "\r\n")
+    elif kind == "invalid_utf8":  # written in the console's ANSI code page instead of UTF-8
+        data = text.encode("cp1252", errors="replace")
+        try:
+            data.decode("utf-8")
+            data += b"\r\n\xa0"  # nothing outside ASCII to garble: a stray code-page byte after it
+        except UnicodeDecodeError:
+            pass
+        io.write(data + b"\r\n")
+    elif kind == "50mb":  # a runaway collection: tens of thousands of events, about 50 MB of JSON
+        event = ps_json({"log": "System", "provider": "Microsoft-Windows-Kernel-General", "id": 16,
+                         "level": "Information", "time": "2026-01-01T00:00:00Z",
+                         "message": "The access history in hive \\??\\C:\\Users\\x\\ntuser.dat was cleared. " * 12,
+                         "properties": []})
+        doc = dict(result) if isinstance(result, dict) else {"result": result}
+        doc["events"] = []
+        head, _, tail = ps_json(doc).partition('"events":[')
+        io.write(head + '"events":[')
+        count = (50 * 1024 * 1024) // (len(event) + 1)
+        for start in range(0, count, 1000):
+            if io.cancelled:  # the client stopped reading
+                return
+            n = min(1000, count - start)
+            io.write(",".join([event] * n) + ("," if start + n < count else ""))
+        io.write(tail + "\r\n")
+    else:
+        raise ValueError(kind)
+
+
 class LabHost:
     """The command handler of one lab host's WinRM endpoint."""
 
@@ -74,6 +117,7 @@ class LabHost:
         self.powershell_starts = 0
         self.scripts_run: list[str] = []
         self.last_params: dict[str, object] = {}  # what the last script received, as the host decoded it
+        self.restarted = False  # a ``reboot`` fault fires once
 
     def __call__(self, io: CommandIO) -> int:
         refusal = faults.command_refusal(self.host, io.command_line.split(" ")[0])
@@ -124,8 +168,14 @@ class LabHost:
         self.last_params = params
         call = LabCall(self.estate, self.host, name, params, io.username, lambda text: io.write(text),
                        io.wait_cancelled, guest_vm=self.guest_vm, costs=self.costs)
+        broken = faults.broken_output(self.host, name)
         try:
+            if broken == "exception":
+                raise wmi_shutting_down()
             result = answer(call)
+            if broken is not None and not isinstance(result, GeneratorType | Iterator):
+                _write_broken(io, broken, result)
+                return 0
             if isinstance(result, GeneratorType | Iterator):
                 for item in result:
                     if io.cancelled:
@@ -133,6 +183,10 @@ class LabHost:
                     io.write((item if isinstance(item, str) else ps_json(item)) + "\r\n")
             elif result is not None:
                 io.write(ps_json(result) + "\r\n")
+                seconds = None if self.restarted else faults.restart_after(self.host, result)
+                if seconds is not None:
+                    self.restarted = True
+                    io.restart_host_after(seconds)
         except LabPSError as err:
             io.write(clixml_error(_error_record(script_text, err)), "stderr")
             return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from typing import Literal
@@ -16,6 +17,9 @@ from hvassist.lab.model import Estate, Host, load_scenario
 from hvassist.lab.tlsca import LabCA, ServerCert
 from hvassist.lab.wsman import WinRMEndpoint, ntlm_password_for, register_ntlm_users
 from hvassist.remote.endpoint import Endpoint
+
+# Output per WS-Man Receive reply: Windows caps a reply at MaxEnvelopeSizekb (500 KB by default, base64 inside)
+RECEIVE_CHUNK = 256 * 1024
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Lab:
     ca: LabCA | None = None
     ca_file: str = ""
     plans: dict[str, faults.ListenerPlan] = field(default_factory=dict)
+    silent: dict[str, SilentPort] = field(default_factory=dict)  # ports that take no connection (no answer)
     _tmp: str = ""
 
     @property
@@ -87,6 +92,8 @@ class Lab:
         costs = self.effective_costs
         for host in self.estate.hosts:
             plan = self.plans[host.name]
+            if plan.silent and not host.down:
+                self.silent[host.name] = SilentPort()
             if host.down or not plan.serve:
                 continue
             handler = LabHost(self.estate, host, costs=costs,
@@ -97,6 +104,7 @@ class Lab:
                 tls, der = cert.ssl_context(), cert.cert_der
             server = WinRMEndpoint(handler, users, auth=self.auth, tls=tls, tls_cert_der=der,
                                    hooks=costs.apply_to(plan.hooks), keep_wire_log=self.keep_wire_log,
+                                   receive_chunk=RECEIVE_CHUNK,
                                    product_version="OS: %s SP: %s Stack: %s" % (
                                        host.os_version, "1.0" if host.os == "2008r2" else "0.0",
                                        "2.0" if host.os == "2008r2" else "3.0")).start()
@@ -143,6 +151,9 @@ class Lab:
             h.server.stop()
         self.hosts.clear()
         self.guests.clear()
+        for sock in self.silent.values():
+            sock.close()
+        self.silent.clear()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
@@ -165,7 +176,9 @@ class Lab:
         transport = plan.transport if plan else self.transport
         if served is None:
             address = plan.address if plan else "127.0.0.1"
-            port = _closed_port() if address == "127.0.0.1" else 0
+            silent = next((s for n, s in self.silent.items() if n.lower() == host.lower()), None)
+            port = (silent.port if silent is not None else _closed_port()
+                    ) if address == "127.0.0.1" else 0
             return Endpoint(host=host, address=address, port=port, transport=transport,  # type: ignore[arg-type]
                             auth=self.auth, ca_file=self.ca_file if transport == "https" else "")
         return Endpoint(host=host, address="127.0.0.1", port=served.server.port, transport=served.transport,
@@ -184,6 +197,25 @@ class Lab:
 
     def cluster_names(self) -> list[str]:
         return [c.name for c in self.estate.clusters]
+
+
+class SilentPort:
+    """A port where connections get no answer at all, as behind a firewall that drops packets: it listens with
+    a backlog of one that the lab fills itself, so the kernel drops every further SYN and clients time out."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.filler = socket.create_connection(self.listener.getsockname(), timeout=2)
+
+    @property
+    def port(self) -> int:
+        return int(self.listener.getsockname()[1])
+
+    def close(self) -> None:
+        self.filler.close()
+        self.listener.close()
 
 
 def _closed_port() -> int:

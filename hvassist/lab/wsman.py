@@ -113,6 +113,11 @@ class CommandIO:
         """Sleep up to ``seconds``; True if the client terminated the command meanwhile."""
         return self._sink.cancelled.wait(seconds)
 
+    def restart_host_after(self, seconds: float) -> None:
+        """The host restarts once this command's output has reached the client: from the client's next request
+        on it answers nothing for ``seconds`` (connections are dropped), then comes back without its shells."""
+        self._sink.restart_after = seconds
+
 
 # A handler runs a command to completion (writing through io) and returns its exit code.
 Handler = Callable[[CommandIO], int]
@@ -133,6 +138,11 @@ class ServerHooks:
     # "required" (Windows default, AllowUnencrypted=false), "refused" (encrypted messages answered with
     # HTTP 415, clear text accepted) or "plaintext_replies" (encrypted requests answered in clear text)
     message_encryption: str = "required"
+    reply_delay: float = 0.0  # seconds every request waits before it is answered (a host that answers late)
+    # (action, the SOAP reply before encryption) -> what is sent instead (truncated or malformed XML)
+    mangle_reply: Callable[[str, bytes], bytes] | None = None
+    # (action) -> True: the reply is cut off halfway and the connection closed (lost in the middle of a reply)
+    cut_reply: Callable[[str], bool] | None = None
 
 
 class _Command:
@@ -145,6 +155,7 @@ class _Command:
         self.done = False
         self.exit_code = 0
         self.cancelled = threading.Event()
+        self.restart_after: float | None = None  # the host restarts after delivering this command's output
         self._out: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
         self._cond = threading.Condition()
 
@@ -231,6 +242,15 @@ def _fault(relates_to: str, reason: str, code: int, subcode: str) -> bytes:
     return _envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", relates_to, body)
 
 
+_ACTION = re.compile(rb"Action[^>]*>\s*([^<\s]+)\s*<")
+
+
+def _short_action(body: bytes) -> str:
+    """The last part of a request's WS-Addressing Action ("Create", "Receive", ...), "" when there is none."""
+    m = _ACTION.search(body)
+    return m.group(1).decode("ascii", "replace").rsplit("/", 1)[-1] if m else ""
+
+
 def _text(root: ET.Element, path: str) -> str | None:
     el = root.find(path, NS)
     return None if el is None else (el.text or "")
@@ -276,7 +296,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         return
 
     def _send(self, status: int, body: bytes = b"", content_type: str | None = None,
-              headers: list[tuple[str, str]] | None = None) -> None:
+              headers: list[tuple[str, str]] | None = None, cut: bool = False) -> None:
         hooks = self.server.endpoint.hooks
         if hooks.round_trip_seconds > 0:
             time.sleep(hooks.round_trip_seconds / 2)  # the answer's way back
@@ -290,8 +310,19 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if body:
+        if body and cut:  # the connection drops in the middle of the reply
+            self.wfile.write(body[: len(body) // 2])
+            with contextlib.suppress(OSError):
+                self.wfile.flush()
+            self._drop()
+        elif body:
             self.wfile.write(body)  # buffered (wbufsize): leaves with the headers when the request is done
+
+    def _drop(self) -> None:
+        """Close the connection without (the rest of) an answer, as a host that goes away does."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def do_POST(self) -> None:
         endpoint = self.server.endpoint
@@ -302,6 +333,12 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             time.sleep(endpoint.hooks.round_trip_seconds / 2)  # the request's way here
         if body and endpoint.hooks.bytes_per_second > 0:
             time.sleep(len(body) / endpoint.hooks.bytes_per_second)
+        if endpoint.hooks.reply_delay > 0 and endpoint.stopping.wait(endpoint.hooks.reply_delay):
+            self._drop()
+            return
+        if not endpoint.answering():
+            self._drop()
+            return
         if endpoint.hooks.http_override is not None:
             override = endpoint.hooks.http_override(self.path)
             if override is not None:
@@ -337,11 +374,15 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             self._send(200)  # pywinrm's setup_encryption() authenticates with an empty POST
             return
         status, reply = endpoint.dispatch(body, self._user)
+        action = _short_action(body)
+        if endpoint.hooks.mangle_reply is not None:
+            reply = endpoint.hooks.mangle_reply(action, reply)
+        cut = endpoint.hooks.cut_reply is not None and endpoint.hooks.cut_reply(action)
         if encrypted and mode != "plaintext_replies":
             ctype = 'multipart/encrypted;protocol="%s";boundary="Encrypted Boundary"' % ENC_PROTOCOL
-            self._send(status, self._wrap(reply), ctype)
+            self._send(status, self._wrap(reply), ctype, cut=cut)
         else:
-            self._send(status, reply, "application/soap+xml;charset=UTF-8")
+            self._send(status, reply, "application/soap+xml;charset=UTF-8", cut=cut)
 
     def _check_basic(self) -> bool:
         hdr = self.headers.get("Authorization", "")
@@ -465,6 +506,10 @@ class WinRMEndpoint:
         self.command_count = 0
         self.shells: dict[str, _Shell] = {}
         self.max_shells = 30
+        self.stopping = threading.Event()  # set by stop(): wakes requests held by ``reply_delay``
+        self.restarts = 0
+        self._restart_pending: float | None = None
+        self._down_until = 0.0
         self._lock = threading.Lock()
         self._httpd = self._HTTPServer((host, port), _RequestHandler)
         self._httpd.endpoint = self
@@ -490,6 +535,7 @@ class WinRMEndpoint:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         with self._lock:
             for shell in self.shells.values():
                 for cmd in shell.commands.values():
@@ -502,6 +548,37 @@ class WinRMEndpoint:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    # -- a host that restarts ----------------------------------------------------------
+    def restart(self, seconds: float) -> None:
+        """The host goes away for ``seconds`` (every connection is dropped), then answers again; its shells and
+        running commands are gone, as after a real restart."""
+        with self._lock:
+            self.restarts += 1
+            self._down_until = time.monotonic() + seconds
+            gone, self.shells = self.shells, {}
+        for shell in gone.values():
+            for cmd in shell.commands.values():
+                cmd.cancelled.set()
+
+    def answering(self) -> bool:
+        """False while the host is restarting. A restart asked for by a finished command begins here, with the
+        client's first request after it received that command's output."""
+        with self._lock:
+            pending, self._restart_pending = self._restart_pending, None
+        if pending is not None:
+            self.restart(pending)
+        return time.monotonic() >= self._down_until
+
+    def wait_answering(self, timeout: float) -> bool:
+        """Wait until a restarting host answers again; False if it does not within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if time.monotonic() >= self._down_until and self._restart_pending is None:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
     def record_wire(self, body: bytes) -> None:
         with self._lock:
@@ -671,6 +748,9 @@ class WinRMEndpoint:
             if data:
                 streams += '<rsp:Stream Name="%s" CommandId="%s">%s</rsp:Stream>' % (
                     name, cid, base64.b64encode(data).decode("ascii"))
+        if finished and cmd.restart_after is not None:
+            with self._lock:
+                self._restart_pending = cmd.restart_after
         if finished:
             streams += ('<rsp:Stream Name="stdout" CommandId="%s" End="true"></rsp:Stream>'
                         '<rsp:Stream Name="stderr" CommandId="%s" End="true"></rsp:Stream>') % (cid, cid)

@@ -43,8 +43,14 @@ class Endpoint:
 @dataclass(frozen=True)
 class Timeouts:
     connect_read: float = 30.0  # one HTTP request (connect + read)
-    operation: int = 2  # WS-Man OperationTimeout for Receive: how often a cancel is noticed
+    operation: int = 2  # WS-Man OperationTimeout for Receive: how long the host may hold a Receive open
     script: float = 600.0  # one script, start to finish
+
+    @property
+    def request(self) -> float:
+        """How long one HTTP request may take: a Receive is held open up to ``operation`` by the host, so
+        never less than that plus a margin."""
+        return float(max(self.connect_read, self.operation + 5))
 
 
 def normalise_fingerprint(text: str) -> str:

@@ -83,6 +83,12 @@ class WinRMFault(RemoteError):
     kind = "winrm-fault"
 
 
+class ConnectionLost(WinRMFault):
+    """The connection broke while hvassist was talking to the host (dropped, reset, or cut off mid-answer)."""
+
+    kind = "connection-lost"
+
+
 class InsecureTransportRefused(RemoteError):
     kind = "insecure-transport-refused"
 
@@ -102,6 +108,12 @@ class ScriptFailed(RemoteError):
 
 class OutputNotUnderstood(RemoteError):
     kind = "output-not-understood"
+
+
+class InternalError(RemoteError):
+    """Something unexpected inside hvassist while handling this host; the log file has the details."""
+
+    kind = "internal-error"
 
 
 class Cancelled(RemoteError):

@@ -8,17 +8,22 @@ script; delete it at the end.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import math
 import socket
 import ssl
 import threading
 import time
+import xml.etree.ElementTree as ET  # noqa: S405 - only for its ParseError
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+from xml.parsers.expat import ExpatError
 
 import requests
+import urllib3
 from winrm.exceptions import (
     InvalidCredentialsError,
     WinRMError,
@@ -36,8 +41,11 @@ from hvassist.remote.scripts import POWERSHELL_ARGS, Script, encoded_bootstrap, 
 from hvassist.remote.tls import PinnedCertificateAdapter, fetch_certificate_sha256
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
-MAX_OUTPUT_BYTES = 64 * 1024 * 1024
+# The largest collection a real host prints is a few MB (1,000 VMs and 500 events); far more means something
+# on the host runs away, and reading on would only take time and memory.
+MAX_OUTPUT_BYTES = 16 * 1024 * 1024
 STDIN_CHUNK = 100_000  # characters per Send; well under MaxEnvelopeSize (150 KB) once base64-encoded
 
 
@@ -77,6 +85,7 @@ class RunResult:
     stderr: str
     exit_code: int
     seconds: float
+    undecodable_at: int | None = None  # offset of the first byte of stdout that is not UTF-8 (shown as U+FFFD)
 
 
 def check_transport_policy(endpoint: Endpoint) -> None:
@@ -103,7 +112,7 @@ def make_protocol(endpoint: Endpoint, username: str, password: str, timeouts: Ti
         ep.url, transport=transport, username=username, password=password,
         server_cert_validation=validation,  # type: ignore[arg-type]
         ca_trust_path=ep.ca_file or None,  # type: ignore[arg-type]
-        read_timeout_sec=int(max(timeouts.connect_read, timeouts.operation + 5)),
+        read_timeout_sec=math.ceil(timeouts.request),
         operation_timeout_sec=timeouts.operation,
         message_encryption="auto", proxy=None,
     )
@@ -197,26 +206,57 @@ class HostSession:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _make_protocol(self) -> Protocol:
-        proto = make_protocol(self.endpoint, self._username, self._password, self.timeouts)
-        prepare_transport(proto, self.endpoint)
-        return proto
-
     def _open(self) -> tuple[Protocol, str]:
         if self._protocol is not None and self._shell_id is not None:
             return self._protocol, self._shell_id
         self._raise_if_cancelled()
         with self._errors():
-            protocol = self._make_protocol()
+            protocol = make_protocol(self.endpoint, self._username, self._password, self.timeouts)
             self._protocol = protocol
             self.cancel.on_cancel(self._abort_transport)
-            shell_id = protocol.open_shell(codepage=65001, noprofile=True)
+            self._call(prepare_transport, protocol, self.endpoint)  # over HTTP this logs on already
+            shell_id = self._call(protocol.open_shell, codepage=65001, noprofile=True)
             self._shell_id = shell_id
             if protocol.transport.session is not None:
                 # pywinrm (proxy=None) never uses proxies from the environment; without this, requests
                 # would still re-read (and briefly rewrite) os.environ on every request to find that out.
                 protocol.transport.session.trust_env = False
         return protocol, shell_id
+
+    def _call(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """One blocking request to the host, made on a helper thread so that Cancel answers at once, whether the
+        request is connecting, logging on or waiting for output. A cancelled request is abandoned: it ends by
+        its own timeout, and its connection is closed by the cancel."""
+        self._raise_if_cancelled()
+        box: list[Any] = []
+        failure: list[BaseException] = []
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                box.append(fn(*args, **kwargs))
+            except BaseException as e:  # re-raised on the caller's thread
+                failure.append(e)
+            finally:
+                done.set()
+
+        threading.Thread(target=work, daemon=True, name="hvassist-winrm-%s" % self.endpoint.host).start()
+        while not done.wait(0.05):
+            self._raise_if_cancelled()
+        if failure:
+            raise failure[0]
+        return box[0]  # type: ignore[no-any-return]
+
+    def _forget_connection(self) -> None:
+        """After the connection broke: the next script connects and logs on again, in a new shell (the old one
+        may be gone, e.g. the host restarted, and message encryption cannot continue on a new connection)."""
+        proto, self._protocol, self._shell_id = self._protocol, None, None
+        self._finished_command = None
+        if proto is not None:
+            try:
+                proto.transport.close_session()
+            except Exception:  # noqa: S110 - best effort, the connection is gone anyway
+                pass
 
     def _abort_transport(self) -> None:
         proto = self._protocol
@@ -263,14 +303,16 @@ class HostSession:
         err = bytearray()
         decoder = _IncrementalUtf8()
         done = False
+        transport_broke = False
         with self._errors():
             self._release_finished_command(proto, shell)
-            command_id = proto.run_command(shell, "powershell.exe", [*POWERSHELL_ARGS, encoded_bootstrap()])
+            command_id = self._call(proto.run_command, shell, "powershell.exe",
+                                    [*POWERSHELL_ARGS, encoded_bootstrap()])
             try:
                 text = payload.decode("utf-8")
                 for i in range(0, len(text), STDIN_CHUNK):
                     chunk = text[i: i + STDIN_CHUNK]
-                    proto.send_command_input(shell, command_id, chunk, end=i + STDIN_CHUNK >= len(text))
+                    self._call(proto.send_command_input, shell, command_id, chunk, end=i + STDIN_CHUNK >= len(text))
                 stopped = False
                 while True:
                     self._raise_if_cancelled()
@@ -278,12 +320,12 @@ class HostSession:
                         stopped, code = True, 0
                         break
                     if time.monotonic() > deadline:
-                        raise E.TimedOut(self.endpoint.host, "The script %s did not finish within %d seconds."
+                        raise E.TimedOut(self.endpoint.host, "The check %s did not finish within %d seconds."
                                          % (spec.name, self.timeouts.script),
-                                         "The host may be overloaded. Try again later or raise the timeout "
-                                         "in the settings.")
+                                         "The host may be overloaded or stuck. Try again later; if it keeps "
+                                         "happening, look at the host's load and restart its WinRM service.")
                     try:
-                        o, e, code, done = proto.get_command_output_raw(shell, command_id)
+                        o, e, code, done = self._call(proto.get_command_output_raw, shell, command_id)
                     except WinRMOperationTimeoutError:
                         continue  # no output yet: normal for a running command
                     if o:
@@ -298,15 +340,25 @@ class HostSession:
                             "Check the host for an unusual number of objects, then try again.")
                     if done:
                         break
+            except E.RemoteError:
+                raise  # ours (too slow, too much output): the command is ended on the host below
+            except Exception:
+                transport_broke = True  # no use asking a host we just lost to end the command
+                raise
             finally:
                 if done:
                     self._finished_command = command_id
-                elif not self.cancel.cancelled:  # stop a command that is still running
-                    _cleanup_command(proto, shell, command_id)
+                elif not self.cancel.cancelled and not transport_broke:  # stop a command that is still running
+                    self._cleanup_command(proto, shell, command_id)
         self.scripts_run += 1
-        stdout = bytes(out).decode("utf-8", errors="replace")
+        undecodable_at = None
+        try:
+            stdout = bytes(out).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            undecodable_at = exc.start
+            stdout = bytes(out).decode("utf-8", errors="replace")
         stderr = decode_stderr(bytes(err))
-        result = RunResult(spec.name, stdout, stderr, code, time.monotonic() - started)
+        result = RunResult(spec.name, stdout, stderr, code, time.monotonic() - started, undecodable_at)
         if code != 0 and not stopped:
             raise E.ScriptFailed(
                 self.endpoint.host, "The check %s failed on the host: %s" % (spec.name, _first_line(stderr)),
@@ -317,7 +369,13 @@ class HostSession:
     def _release_finished_command(self, proto: Protocol, shell: str) -> None:
         command_id, self._finished_command = self._finished_command, None
         if command_id is not None:
-            _cleanup_command(proto, shell, command_id)
+            self._cleanup_command(proto, shell, command_id)
+
+    def _cleanup_command(self, proto: Protocol, shell: str, command_id: str) -> None:
+        try:
+            self._call(proto.cleanup_command, shell, command_id)
+        except Exception as exc:  # the command may already be gone (or the user cancelled meanwhile)
+            log.debug("cleanup_command failed: %s", type(exc).__name__)
 
     def run_json(self, script: str | Script, params: dict[str, Any] | None = None) -> Any:
         result = self.run(script, params)
@@ -383,13 +441,6 @@ class HostSession:
         return _ErrorTranslator(self)
 
 
-def _cleanup_command(proto: Protocol, shell: str, command_id: str) -> None:
-    try:
-        proto.cleanup_command(shell, command_id)
-    except Exception as exc:  # the command may already be gone
-        log.debug("cleanup_command failed: %s", type(exc).__name__)
-
-
 class _ErrorTranslator:
     """Context manager turning library exceptions into plain-language RemoteErrors (no secrets)."""
 
@@ -404,9 +455,18 @@ class _ErrorTranslator:
             return False
         if self.session.cancel.cancelled:
             raise E.Cancelled(self.session.endpoint.host, "Cancelled.", "Start again when you are ready.") from None
+        if not isinstance(exc, Exception):
+            return False  # KeyboardInterrupt, SystemExit: not ours to translate
         translated = translate_exception(exc, self.session.endpoint, self.session.timeouts)
         if translated is None:
-            return False
+            # pywinrm met an answer it did not expect (its own asserts, missing elements): not a crash for us
+            log.debug("unexpected answer from %s", self.session.endpoint.host, exc_info=exc)
+            translated = E.OutputNotUnderstood(
+                self.session.endpoint.host, "WinRM on the host answered in a form hvassist did not expect (%s)."
+                % type(exc).__name__, "Try again. If it keeps happening, save the log file and report it.",
+                detail=_one_line(exc))
+        if isinstance(translated, E.ConnectionLost):
+            self.session._forget_connection()
         raise translated from None  # noqa: B012 - replace the library's exception with a plain one
 
 
@@ -442,15 +502,23 @@ def translate_exception(exc: BaseException, ep: Endpoint, timeouts: Timeouts) ->
                             "Check the WinRM service and listener on the host.", detail=text)
     if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(c, ssl.SSLError) for c in chain):
         return _tls_error(exc, ep, chain)
+    if isinstance(exc, ET.ParseError | ExpatError):
+        return E.OutputNotUnderstood(
+            host, "The host's WinRM answer could not be read: it was cut off or is not valid XML.",
+            "Try again. If it keeps happening, something between you and the host (a proxy, a load balancer or "
+            "security software) may be changing the answers: connect directly, or use HTTPS.", detail=_one_line(exc))
     if isinstance(exc, requests.exceptions.ReadTimeout):
-        return E.TimedOut(host, "The host stopped answering (no reply within %d seconds)." % timeouts.connect_read,
+        return E.TimedOut(host, "The host stopped answering (no reply within %d seconds)." % timeouts.request,
                           "The host may be busy or restarting. Try again in a few minutes.")
     if isinstance(exc, requests.exceptions.ConnectTimeout | socket.timeout) or (
             isinstance(exc, requests.exceptions.ConnectionError)
             and any(isinstance(c, TimeoutError | socket.timeout) for c in chain)):
         return E.TimedOut(host, "No answer from %s on port %d within %d seconds." % (host, port,
-                          timeouts.connect_read),
+                          timeouts.request),
                           "Check that the host is on and that a firewall allows TCP port %d." % port)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or any(
+            isinstance(c, _CONNECTION_BROKE) for c in chain):
+        return _connection_lost(host, text)
     if isinstance(exc, requests.exceptions.ConnectionError):
         if any(isinstance(c, socket.gaierror) for c in chain) or "NameResolutionError" in text \
                 or "Name or service not known" in text or "getaddrinfo failed" in text:
@@ -462,9 +530,7 @@ def translate_exception(exc: BaseException, ep: Endpoint, timeouts: Timeouts) ->
                 host, "%s refused the connection on port %d: WinRM is not listening there." % (host, port),
                 "On the host, enable WinRM (%s) or check the port and the firewall." % (
                     "an HTTPS listener: see the README" if ep.transport == "https" else "winrm quickconfig"))
-        return E.WinRMFault(host, "The connection to %s was lost (%s)." % (host, _short(chain)),
-                            "Check the network and try again; if it keeps happening, the host may be "
-                            "restarting.", detail=text)
+        return _connection_lost(host, text)
     if isinstance(exc, WinRMError):
         return E.WinRMFault(host, "WinRM error: %s" % _short(chain), "Try again; if it persists, check WinRM "
                             "on the host.", detail=text)
@@ -472,6 +538,21 @@ def translate_exception(exc: BaseException, ep: Endpoint, timeouts: Timeouts) ->
         return E.WinRMFault(host, "Network error talking to %s: %s" % (host, _short(chain)),
                             "Check the network and try again.", detail=text)
     return None
+
+
+_CONNECTION_BROKE = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.RemoteDisconnected,
+                     http.client.IncompleteRead, urllib3.exceptions.ProtocolError)
+
+
+def _connection_lost(host: str, text: str) -> E.ConnectionLost:
+    return E.ConnectionLost(host, "The connection to %s broke off in the middle of a conversation: the host "
+                            "closed it or stopped answering." % host,
+                            "If the host is restarting, wait until it is back and try again. Otherwise check the "
+                            "network (VPN, firewall, proxy) and try again.", detail=text)
+
+
+def _one_line(exc: BaseException) -> str:
+    return ("%s: %s" % (type(exc).__name__, exc)).splitlines()[0][:300]
 
 
 def _tls_error(exc: BaseException, ep: Endpoint, chain: list[BaseException]) -> E.RemoteError:
@@ -505,6 +586,13 @@ def _tls_error(exc: BaseException, ep: Endpoint, chain: list[BaseException]) -> 
 
 
 def parse_json_output(host: str, result: RunResult) -> Any:
+    if result.undecodable_at is not None:
+        raise E.OutputNotUnderstood(
+            host, "The output of %s is not valid UTF-8 text (byte %d), so hvassist cannot read the names in it "
+            "reliably." % (result.script, result.undecodable_at),
+            "Something on the host changed the output's encoding (a logon script, a PowerShell profile, or a tool "
+            "writing in the console's code page). Check the host, then try again.",
+            detail=result.stdout[max(0, result.undecodable_at - 60): result.undecodable_at + 20])
     text = result.stdout.strip().lstrip("\ufeff")
     if not text:
         raise E.OutputNotUnderstood(host, "The check %s returned no output." % result.script,
@@ -512,10 +600,22 @@ def parse_json_output(host: str, result: RunResult) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
+        if e.msg.startswith("Unterminated string") or e.pos >= len(text) - 1:
+            raise E.OutputNotUnderstood(
+                host, "The output of %s stopped before the end of its data (incomplete JSON after %d characters)."
+                % (result.script, len(text)), "Try again. If it keeps happening, the script is being stopped on "
+                "the host: check its WinRM shell limits (MaxMemoryPerShellMB) and the event log "
+                "Microsoft-Windows-WinRM/Operational.", detail=text[-200:]) from None
+        if e.pos == 0 and text[:1] not in "{[":
+            first = text.splitlines()[0][:120]
+            raise E.OutputNotUnderstood(
+                host, "The output of %s has other text in front of its data: '%s'." % (result.script, first),
+                "Something on the host (a PowerShell module or a logon script) writes text into every session. "
+                "Find it and make it quiet, then try again.", detail=text[:200]) from None
         raise E.OutputNotUnderstood(
-            host, "The output of %s was not understood (invalid or incomplete JSON at character %d)."
-            % (result.script, e.pos), "Run it again; if it persists, save the log and report it.",
-            detail=text[:200]) from None
+            host, "The output of %s was not understood (invalid JSON at character %d)." % (result.script, e.pos),
+            "Run it again; if it persists, save the log and report it.", detail=text[max(0, e.pos - 100): e.pos + 100]
+        ) from None
 
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:

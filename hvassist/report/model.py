@@ -37,7 +37,8 @@ NOT_ASSESSED = ("Not assessed", "none")
 
 # Fix step ids are data ("add-scsi-controller"); these words read better in a ticket.
 _ACRONYMS = {"vm": "VM", "scsi": "SCSI", "ic": "IC", "vss": "VSS", "csv": "CSV", "avhdx": "AVHDX", "vhdx": "VHDX"}
-_STEP_RESULTS = {"ok": "Done", "no-change": "Nothing to change", "failed": "Failed"}
+_STEP_RESULTS = {"ok": "Done", "no-change": "Nothing to change", "failed": "Failed", "cancelled": "Cancelled"}
+_STEP_STOPPED = ("failed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -448,7 +449,7 @@ def _step_item(e: dict[str, Any], scrub: Callable[[str | None], str]) -> StepIte
     return StepItem(time=format_time(str(e.get("time") or "")), title=_humanize(str(e.get("step") or e.get("script")
                                                                                     or "step")),
                     script=str(e.get("script") or ""), result=_STEP_RESULTS.get(result, result or "Unknown"),
-                    ok=result != "failed", changes=tuple(Change(c.what, scrub(c.before), scrub(c.after))
+                    ok=result not in _STEP_STOPPED, changes=tuple(Change(c.what, scrub(c.before), scrub(c.after))
                                                           for c in changes),
                     detail=scrub(rest))
 
@@ -456,10 +457,20 @@ def _step_item(e: dict[str, Any], scrub: Callable[[str | None], str]) -> StepIte
 def _outcome(group: list[dict[str, Any]], steps: tuple[StepItem, ...],
              scrub: Callable[[str | None], str]) -> tuple[str, str]:
     actions = {str(e.get("action")): e for e in group}
-    failed = next((s for s in steps if not s.ok), None)
+    failed = next((s for s in reversed(steps) if not s.ok), None)
     if failed is not None:
-        return ("The step '%s' failed: %s. Nothing after it was run." % (failed.title, failed.detail or "no detail"),
-                "error")
+        stopped = max(i for i, e in enumerate(group) if e.get("action") == "fix-step"
+                      and e.get("result") in _STEP_STOPPED)
+        how = "was cancelled" if failed.result == "Cancelled" else "failed"
+        first = "The step '%s' %s: %s." % (failed.title, how, failed.detail or "no detail")
+        later = group[stopped + 1:]
+        verified_later = [e for e in later if e.get("action") == "fix-verified"]
+        if verified_later and verified_later[-1].get("result") == "finding-gone":
+            return "Fixed in a second attempt. %s The remaining steps were done later." % first, "ok"
+        if any(e.get("action") == "fix-step" for e in later):
+            return ("%s Some steps were done later; see the steps. The problem was not confirmed gone." % first,
+                    "warning")
+        return "%s Nothing after it was run." % first, "error"
     skipped = actions.get("fix-skipped")
     if skipped is not None:
         result = skipped.get("result")

@@ -20,6 +20,7 @@ KINDS = {"host": "HOST", "cluster": "CLUSTER", "vm": "VM", "user": "USER", "doma
 class Pseudonyms:
     def __init__(self) -> None:
         self._names: dict[str, str] = {}  # casefolded name -> pseudonym
+        self._spellings: set[str] = set()  # every name as registered: casefolding is not case-insensitivity
         self._counters: dict[str, int] = {}
         self._pattern: re.Pattern[str] | None = None
 
@@ -31,6 +32,9 @@ class Pseudonyms:
             return name or ""
         name = name.strip()
         key = name.casefold()
+        if name not in self._spellings:
+            self._spellings.add(name)
+            self._pattern = None
         if key in self._names:
             return self._names[key]
         if same_as and same_as.strip().casefold() in self._names:
@@ -90,10 +94,11 @@ class Pseudonyms:
 
     def _regex(self) -> re.Pattern[str] | None:
         if self._pattern is None and self._names:
-            alternatives = sorted(self._names, key=len, reverse=True)
-            # (?<![^\W_]) = not preceded by a letter or digit (underscore and punctuation are boundaries)
-            self._pattern = re.compile(r"(?<![^\W_])(?:%s)(?![^\W_])" % "|".join(map(re.escape, alternatives)),
-                                       re.IGNORECASE)
+            # Each spelling as registered ("Straße" casefolds to "strasse", which the text does not contain),
+            # longest first. (?<![^\W_]) = not preceded by a letter or digit; a name that begins (or ends) with
+            # punctuation needs no boundary there ("'x" is also a name inside "a'x").
+            alternatives = sorted(self._spellings, key=len, reverse=True)
+            self._pattern = re.compile("|".join(map(_alternative, alternatives)), re.IGNORECASE)
         return self._pattern
 
     def text(self, value: str) -> str:
@@ -102,6 +107,15 @@ class Pseudonyms:
         if pattern is None or not value:
             return value
         return pattern.sub(lambda m: self._names.get(m.group(0).casefold(), "REDACTED"), value)
+
+
+_WORD = re.compile(r"[^\W_]")
+
+
+def _alternative(name: str) -> str:
+    left = r"(?<![^\W_])" if _WORD.match(name[0]) else ""
+    right = r"(?![^\W_])" if _WORD.match(name[-1]) else ""
+    return left + re.escape(name) + right
 
     def data(self, value: Any) -> Any:
         """``text`` applied to every string in nested dicts/lists (audit parameters)."""

@@ -29,7 +29,7 @@ from hvassist.diagnose.readiness import Readiness, host_readiness
 from hvassist.diagnose.rules.base import is_windows
 from hvassist.diagnose.rules.host_rules import HOTFIXES_CHECKED
 from hvassist.remote.endpoint import Endpoint, Timeouts
-from hvassist.remote.errors import OutputNotUnderstood, RemoteError
+from hvassist.remote.errors import InternalError, OutputNotUnderstood, RemoteError
 from hvassist.remote.session import HostSession, RunResult, parse_json_output
 from hvassist.snapshot import (
     FileServerCheck,
@@ -443,6 +443,14 @@ def diagnose_host(target: HostTarget, *, cancel: CancelToken | None = None, time
         outcome.snapshot = None
         log.info("diagnosis of %s failed: %s", name, e.message)
         say("Failed: %s" % e.message)
+    except Exception as e:  # a fault of hvassist's own must not stop the other hosts of the diagnosis
+        log.error("diagnosis of %s stopped by an internal error", name, exc_info=e)
+        outcome.error = InternalError(name, "hvassist could not finish checking %s because of an error inside "
+                                      "hvassist (%s)." % (name, type(e).__name__),
+                                      "Save the log file (it has the details) and report it. The other hosts "
+                                      "are not affected; you can try this host again.")
+        outcome.snapshot = None
+        say("Failed: %s" % outcome.error.message)
     finally:
         if closing is not None:  # the host's shell is gone before its outcome is reported
             closing.join()

@@ -68,8 +68,7 @@ def analyze_files(paths: list[str | Path]) -> OfflineAnalysis:
     outcomes: list[HostOutcome] = []
     hosts_by_name: dict[str, dict[str, Any]] = {}
     for name, doc in collections:
-        host = str((doc.get("host") or {}).get("name") or name)
-        hosts_by_name[host.lower()] = doc
+        hosts_by_name[_host_name(doc, name).lower()] = doc
     loose: list[tuple[str, list[dict[str, Any]], list[str]]] = []
     for name, events, computers in event_files:
         target = next((hosts_by_name[h] for c in computers for h in hosts_by_name
@@ -79,12 +78,14 @@ def analyze_files(paths: list[str | Path]) -> OfflineAnalysis:
         if target is None:
             loose.append((name, events, computers))
             continue
-        seen = {(e.get("log"), e.get("id"), e.get("time"), e.get("message")) for e in target.get("events", [])}
-        target.setdefault("events", [])
-        target["events"] += [e for e in events if (e.get("log"), e.get("id"), e.get("time"), e.get("message"))
-                             not in seen]
+        known = target.setdefault("events", [])
+        if not isinstance(known, list):  # a damaged collection: parsing it below says so
+            loose.append((name, events, computers))
+            continue
+        seen = {_event_key(e) for e in known if isinstance(e, dict)}
+        known += [e for e in events if _event_key(e) not in seen]
     for name, doc in collections:
-        host = str((doc.get("host") or {}).get("name") or name)
+        host = _host_name(doc, name)
         try:
             outcomes.append(evaluate(HostOutcome(host), parse_snapshot(doc)))
         except SnapshotError as e:
@@ -92,6 +93,16 @@ def analyze_files(paths: list[str | Path]) -> OfflineAnalysis:
     for name, events, computers in loose:
         outcomes.append(_triage_events(computers[0] if computers else name, events))
     return OfflineAnalysis(Diagnosis(outcomes), problems)
+
+
+def _event_key(e: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(e.get(k)) for k in ("log", "id", "time", "message"))
+
+
+def _host_name(doc: dict[str, Any], file_name: str) -> str:
+    host = doc.get("host")
+    name = host.get("name") if isinstance(host, dict) else None
+    return name if isinstance(name, str) and name else file_name
 
 
 def _triage_events(host: str, events: list[dict[str, Any]]) -> HostOutcome:

@@ -7,7 +7,7 @@ spawned to (1) the first turn of the event loop with the window shown, and (2) t
 first painted frame. The two kinds alternate so that machine noise hits both alike; the medians and
 their ratios are reported.
 
-    uv run python benchmarks/startup.py [--runs 11] [--connections 16]
+    uv run python benchmarks/startup.py [--runs 25] [--connections 16]
 
 The last line of output is one JSON object with the figures.
 """
@@ -64,7 +64,7 @@ def start_once(kind: str, home: Path) -> tuple[float, float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--runs", type=int, default=11, help="starts of each kind (default 11)")
+    p.add_argument("--runs", type=int, default=25, help="starts of each kind (default 25)")
     p.add_argument("--connections", type=int, default=16, help="saved hosts in the profile (default 16)")
     args = p.parse_args(argv)
     print("Start-up benchmark: %d runs each, alternating; machine: %d CPUs, load average %.1f"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 from pathlib import Path
@@ -21,7 +20,7 @@ class AuditLog:
                result: str, remote_user: str = "", detail: str = "", plan_id: str = "",
                cause: str = "", step: str = "") -> dict[str, Any]:
         entry = {
-            "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "time": _now(),
             "who": _local_user(),
             "remote_user": remote_user,
             "host": host,
@@ -61,3 +60,9 @@ def _local_user() -> str:
         return getpass.getuser()
     except Exception:
         return "unknown"
+
+
+def _now() -> str:
+    import datetime as dt  # with the first entry: the app's start does not need it
+
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -12,8 +12,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "hvassist"
 APP_AUTHOR = "hvassist"
 PORTABLE_MARKER = "hvassist-portable"
@@ -57,6 +55,8 @@ def app_paths() -> AppPaths:
     if getattr(sys, "frozen", False) and (exe_dir / PORTABLE_MARKER).exists():
         base = exe_dir / "data"
         return AppPaths(base / "config", base / "data", base / "logs", base / "cache", "portable")
+    import platformdirs  # not needed with HVASSIST_HOME or in portable mode
+
     return AppPaths(
         Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)),
         Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)),

@@ -11,7 +11,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 HYPERV_WRITER_ID = "{66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}"
@@ -20,6 +20,7 @@ BACKUP_IC_NAMES = ("vss", "backup (volume shadow copy)", "backup (volume checkpo
 VIRTUAL_MACHINES_SID = "S-1-5-83-0"  # NT VIRTUAL MACHINE\Virtual Machines
 
 
+@lru_cache(maxsize=1024)  # rules ask for the same few versions for every VM
 def version_tuple(text: str | None) -> tuple[int, ...]:
     """'6.3.9600.16384' -> (6, 3, 9600, 16384); anything not numeric is dropped."""
     out: list[int] = []
@@ -387,7 +388,6 @@ class HostSnapshot:
     writers: tuple[WriterFact, ...]
     providers: tuple[ProviderFact, ...]
     events: tuple[EventFact, ...]
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     shadows: tuple[ShadowFact, ...] = ()
     guests: Mapping[str, GuestInspection] = field(default_factory=dict, compare=False)  # by VM id
     file_servers: Mapping[str, FileServerCheck] = field(default_factory=dict, compare=False)  # by server, lower
@@ -418,7 +418,27 @@ class HostSnapshot:
 
     def volume_of(self, path: str) -> str:
         """The volume a path lives on, as a comparable key: a CSV or mount point, a drive, or a share."""
-        return _volume_key(path, tuple(v.name for v in self.host.volumes) + tuple(c.path for c in self.csvs))
+        return _volume_key(path, self._mount_points)
+
+    # Derived once per snapshot (rules ask per VM). Kept in the instance's __dict__, which a frozen dataclass
+    # allows for cached properties; left out of pickles (``__getstate__``), rebuilt on first use.
+    @cached_property
+    def _mount_points(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.host.volumes) + tuple(c.path for c in self.csvs)
+
+    @cached_property
+    def _events_by_id(self) -> dict[int, tuple[EventFact, ...]]:
+        index: dict[int, list[EventFact]] = {}
+        for e in self.events:
+            index.setdefault(e.id, []).append(e)
+        return {k: tuple(v) for k, v in index.items()}
+
+    def events_with_id(self, event_id: int) -> tuple[EventFact, ...]:
+        """The events with this id, in the snapshot's order."""
+        return self._events_by_id.get(event_id, ())
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in _SNAPSHOT_CACHES}
 
     def free_space(self, volume: str) -> tuple[int, int] | None:
         """(free, size) in bytes of the volume with this key, from the CSV list or Win32_Volume."""
@@ -438,9 +458,15 @@ class HostSnapshot:
         return None
 
 
+_SNAPSHOT_CACHES = ("_mount_points", "_events_by_id")
+
+
 # -- parsing --------------------------------------------------------------------------------
+# The helpers below run thousands of times per host: the usual case (the exact JSON type) is tested first.
 def _s(d: dict[str, Any], key: str, where: str) -> str:
     v = d.get(key)
+    if type(v) is str:
+        return v
     if v is None:
         return ""
     if not isinstance(v, str):
@@ -450,6 +476,8 @@ def _s(d: dict[str, Any], key: str, where: str) -> str:
 
 def _i(d: dict[str, Any], key: str, where: str, default: int = 0) -> int:
     v = d.get(key, default)
+    if type(v) is int:
+        return v
     if v is None:
         return default
     if isinstance(v, bool) or not isinstance(v, int):
@@ -459,15 +487,17 @@ def _i(d: dict[str, Any], key: str, where: str, default: int = 0) -> int:
 
 def _b(d: dict[str, Any], key: str, where: str) -> bool:
     v = d.get(key, False)
-    if not isinstance(v, bool):
-        raise SnapshotError("%s.%s should be true or false" % (where, key))
-    return v
+    if v is True or v is False:
+        return v
+    raise SnapshotError("%s.%s should be true or false" % (where, key))
 
 
 def _list(d: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     v = d.get(key)
     if v is None:
         return []
+    if type(v) is list and all(type(x) is dict for x in v):
+        return v
     if isinstance(v, dict):  # ConvertTo-Json may unwrap a one-element array
         v = [v]
     if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
@@ -511,9 +541,16 @@ def parse_events(items: list[dict[str, Any]]) -> tuple[EventFact, ...]:
     for e in items:
         props = e.get("properties")
         props = [] if props is None else props if isinstance(props, list) else [props]  # one unwrapped value
-        out.append(EventFact(_s(e, "log", "event"), _s(e, "provider", "event"), _i(e, "id", "event"),
-                             _s(e, "level", "event"), _s(e, "time", "event"), _s(e, "message", "event"),
-                             tuple(str(p) for p in props)))
+        # A host sends hundreds of events: the usual shape (every field present with its type) is taken
+        # directly; anything else goes through the checking helpers, which also name what is wrong.
+        log, provider, eid, level, when, message = (e.get("log"), e.get("provider"), e.get("id"), e.get("level"),
+                                                    e.get("time"), e.get("message"))
+        if not (type(log) is str and type(provider) is str and type(eid) is int and type(level) is str
+                and type(when) is str and type(message) is str):
+            log, provider, eid = _s(e, "log", "event"), _s(e, "provider", "event"), _i(e, "id", "event")
+            level, when, message = _s(e, "level", "event"), _s(e, "time", "event"), _s(e, "message", "event")
+        out.append(EventFact(log, provider, eid, level, when, message,
+                             tuple(p if type(p) is str else str(p) for p in props)))
     return tuple(out)
 
 
@@ -603,7 +640,7 @@ def parse_snapshot(doc: Any) -> HostSnapshot:
     return HostSnapshot(schema, _s(d, "collected_at", "output"), host, tuple(vms), csvs,
                         tuple(parse_vssadmin_writers(_s(vss, "writers_text", "vss"))),
                         tuple(parse_vssadmin_providers(_s(vss, "providers_text", "vss"))),
-                        parse_events(_list(d, "events", "output")), raw=d,
+                        parse_events(_list(d, "events", "output")),
                         shadows=tuple(parse_vssadmin_shadows(_s(vss, "shadows_text", "vss"))))
 
 

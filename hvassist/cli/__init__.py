@@ -61,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # No command: the GUI starts. Skip building the full parser, which imports every command
         # module (and through them the remote stack, the lab, ...) that the GUI's start does not need.
         setup_logging(sum(1 if a == "--verbose" else len(a) - 1 for a in args_list if a != "--demo"))
+        # The Qt-free part of the start first: once PySide6 is loaded it reads the source file of every
+        # module imported after it (its __feature__ check), ~10 ms for these when run from source.
+        import hvassist.appcontext  # noqa: F401
         from hvassist.gui.app import run_gui  # Qt is imported only when the GUI starts
 
         return run_gui(demo="--demo" in args_list)

@@ -90,14 +90,14 @@ def find(events: Iterable[EventFact], signature: EventSignature, build: int) -> 
 
 
 def events_matching(snapshot: HostSnapshot, signature: EventSignature) -> list[EventFact]:
-    return find(snapshot.events, signature, snapshot.host.os_build)
+    return find(snapshot.events_with_id(signature.event_id), signature, snapshot.host.os_build)
 
 
 def events_for_vm(snapshot: HostSnapshot, signature: EventSignature, vm: VMFact) -> list[EventFact]:
     """Events of this signature that concern the VM (its id or name in the properties or the text). A
     localised message is accepted when the properties name the VM; an English one must have the wording."""
     out = []
-    for e in snapshot.events:
+    for e in snapshot.events_with_id(signature.event_id):  # a signature matches only events with its id
         if not signature.matches(e, snapshot.host.os_build) or not names_vm(e, vm):
             continue
         by_props = vm.id.lower() in [p.strip().strip("{}").lower() for p in e.properties] or vm.name in [

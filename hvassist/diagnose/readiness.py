@@ -185,4 +185,21 @@ def host_readiness(snapshot: HostSnapshot, findings: list[Finding],
     by_vm: dict[str | None, list[Finding]] = {}
     for f in findings:
         by_vm.setdefault(f.vm_id, []).append(f)
-    return {vm.id: vm_readiness(snapshot, vm, by_vm.get(vm.id, []) + host_wide, pending) for vm in snapshot.vms}
+    # Likewise the pending checks: a VM's own look inside its guest, and the file servers (in their order).
+    pending_by_vm: dict[str | None, list[PendingCheck]] = {}
+    servers: list[PendingCheck] = []
+    for p in pending or []:
+        if p.where == "guest":
+            pending_by_vm.setdefault(p.vm_id, []).append(p)
+        elif p.where == "file-server":
+            servers.append(p)
+    position = {id(p): i for i, p in enumerate(pending or [])}
+
+    def pending_of(vm: VMFact) -> list[PendingCheck]:
+        mine = pending_by_vm.get(vm.id, [])
+        if not servers:
+            return mine
+        return sorted(mine + servers, key=lambda p: position[id(p)])
+
+    return {vm.id: vm_readiness(snapshot, vm, by_vm.get(vm.id, []) + host_wide, pending_of(vm))
+            for vm in snapshot.vms}

@@ -3,26 +3,20 @@ selected item, where the passwords are kept, and every action by context menu an
 
 from __future__ import annotations
 
-import datetime as dt
-import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QMenu,
-    QMessageBox,
-    QStyle,
     QTextBrowser,
     QToolButton,
     QTreeWidget,
@@ -34,29 +28,38 @@ from PySide6.QtWidgets import (
 
 from hvassist.appcontext import AppContext
 from hvassist.connections import Connection, Group, matches
-from hvassist.connections_io import export_file, import_file
 from hvassist.gui.style import severity_colour
-from hvassist.gui.worker import BackgroundTask, run_in_background
-from hvassist.remote.auth_support import AUTH_LABELS
-from hvassist.remote.endpoint import format_fingerprint
+from hvassist.remote.endpoint import AUTH_LABELS, format_fingerprint
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QAction, QIcon, QKeySequence
+    from PySide6.QtWidgets import QMenu, QMessageBox
+
+    from hvassist.gui.worker import BackgroundTask
     from hvassist.services.cluster_discovery import ClusterReadings
+
+# The start of the app shows this panel in its first frame. PySide6 builds a Qt type the first time it is
+# named, and some are costly: the Qt namespace (~100 enums, ~25 ms), QStyle (~8 ms). So this module names
+# them only where they are used (QtCore.Qt..., QtWidgets.QStyle...), and a panel made with deferred=True
+# leaves its actions and shortcuts, context menu, search keys and icons to complete_setup(), which the main
+# window calls right after its first frame (until then the tree shows blank icons of the same size, and
+# the buttons look as they will with their actions).
 
 # hvassist.services.cluster_discovery.REMOVED. That module loads the remote stack (pywinrm, ...), which the
 # app's start does not need: it is imported when clusters are refreshed.
 REMOVED = "Removed"
 
-ROLE_KIND = Qt.ItemDataRole.UserRole
-ROLE_ID = Qt.ItemDataRole.UserRole + 1
+ROLE_KIND = 256  # Qt.ItemDataRole.UserRole
+ROLE_ID = 257  # Qt.ItemDataRole.UserRole + 1
 FILTERS = [("All", "all"), ("Hosts", "hosts"), ("Clusters", "clusters"), ("Password needed", "no-credentials"),
            ("Trusted by fingerprint", "pinned")]
 
 
 def ask_password(parent: QWidget, user: str, where: str) -> str | None:
     """Ask for a password that is not saved (memory-only keyring, or a new machine)."""
-    text, ok = QInputDialog.getText(parent, "Password needed", "Password for %s (%s):" % (user, where),
-                                    QLineEdit.EchoMode.Password)
+    text, ok = QtWidgets.QInputDialog.getText(parent, "Password needed", "Password for %s (%s):" % (user, where),
+                                              QLineEdit.EchoMode.Password)
     return text if ok and text else None
 
 
@@ -67,10 +70,12 @@ class ConnectionsPanel(QWidget):
     changed = Signal()
     keyring_opened = Signal()  # the keyring answered (opened on a thread after start-up)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, deferred: bool = False) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.refresh_task: BackgroundTask | None = None
+        self._complete = False
+        self._icons: dict[str, QIcon] = {}
         self.setAccessibleName("Connections")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
@@ -101,8 +106,6 @@ class ConnectionsPanel(QWidget):
         self.tree.setAccessibleDescription("Customers and sites, their clusters and Hyper-V hosts. Menu key or "
                                            "Shift+F10 for actions.")
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.currentItemChanged.connect(lambda *_: self._show_details())
         self.tree.itemActivated.connect(lambda *_: self.edit_selected())
         title.setBuddy(self.tree)
@@ -113,7 +116,6 @@ class ConnectionsPanel(QWidget):
         self.add_button.setText("&Add")
         self.add_button.setAccessibleName("Add a customer, host or cluster")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.test_button = QToolButton()
         self.test_button.setText("&Test")
         self.test_button.setAccessibleName("Test connection")
@@ -122,6 +124,7 @@ class ConnectionsPanel(QWidget):
         self.edit_button.setAccessibleName("Edit")
         for b in (self.add_button, self.test_button, self.edit_button):
             buttons.addWidget(b)
+        self.add_button.setMenu(QtWidgets.QMenu(self))  # filled with its actions by _build_actions
         buttons.addStretch(1)
         layout.addLayout(buttons)
 
@@ -142,16 +145,60 @@ class ConnectionsPanel(QWidget):
         self.keyring_label.setFont(small)
         layout.addWidget(self.keyring_label)
 
-        self._build_actions()
+        if deferred:  # a blank icon until complete_setup: the rows and texts do not move when the real ones come
+            from PySide6.QtGui import QColor, QIcon, QPixmap
+
+            blank = QPixmap(16, 16)
+            blank.fill(QColor(0, 0, 0, 0))
+            self._blank_icon: QIcon | None = QIcon(blank)
+        else:
+            self._blank_icon = None
         self.refresh()
+        if not deferred:
+            self.complete_setup()
+
+    def complete_setup(self) -> None:
+        """Actions and shortcuts, the context menu, the search box's keys and the icons (see the note at the
+        top of the module). Once."""
+        if self._complete:
+            return
+        self._complete = True
+        Qt = QtCore.Qt
+        self._build_actions()
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.search.installEventFilter(self)
+        self._blank_icon = None
+        style, pixmap = self.style(), QtWidgets.QStyle.StandardPixmap
+        self._icons = {"group": style.standardIcon(pixmap.SP_DirIcon),
+                       "cluster": style.standardIcon(pixmap.SP_DriveNetIcon),
+                       "host": style.standardIcon(pixmap.SP_ComputerIcon)}
+        it = QTreeWidgetItemIterator(self.tree)
+        while it.value() is not None:
+            item = it.value()
+            icon = self._icon_for(str(item.data(0, ROLE_KIND)))
+            if icon is not None:
+                item.setIcon(0, icon)
+            it += 1
+        self.tree.resizeColumnToContents(0)
+        if self.selected_ref() is not None:  # as _show_details does
+            self._update_actions()
+
+    def _icon_for(self, kind: str) -> QIcon | None:
+        if not self._icons:
+            return self._blank_icon
+        return self._icons["group" if kind == "group" else "cluster" if kind == "cluster" else "host"]
 
     # -- actions --------------------------------------------------------------------------------
     def _action(self, text: str, slot: Callable[[], Any], shortcut: str | QKeySequence.StandardKey | None = None,
                 tip: str = "") -> QAction:
+        from PySide6.QtGui import QAction, QKeySequence
+
         a = QAction(text, self)
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))
-            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         if tip:
             a.setStatusTip(tip)
         a.triggered.connect(slot)
@@ -159,6 +206,11 @@ class ConnectionsPanel(QWidget):
         return a
 
     def _build_actions(self) -> None:
+        from PySide6.QtGui import QKeySequence
+        from PySide6.QtWidgets import QMenu
+
+        delete, find = QKeySequence.StandardKey.Delete, QKeySequence.StandardKey.Find
+
         self.act_add_group = self._action("Add &customer or site…", self.add_group, "Ctrl+Shift+N")
         self.act_add_host = self._action("Add &host…", self.add_host, "Ctrl+N")
         self.act_add_cluster = self._action("Add c&luster…", self.add_cluster, "Ctrl+Shift+L")
@@ -169,11 +221,11 @@ class ConnectionsPanel(QWidget):
         self.act_inherit = self._action("Use &inherited credentials", self.inherit_selected)
         self.act_forget_pin = self._action("&Forget trusted certificate", self.forget_pin_selected)
         self.act_refresh = self._action("&Refresh cluster nodes", self.refresh_selected_clusters, "F5")
-        self.act_delete = self._action("&Delete…", self.delete_selected, QKeySequence.StandardKey.Delete)
+        self.act_delete = self._action("&Delete…", self.delete_selected, delete)
         self.act_import = self._action("&Import connections…", self.import_connections)
         self.act_export = self._action("E&xport connections…", self.export_connections)
-        self.act_search = self._action("&Search", self.focus_search, QKeySequence.StandardKey.Find)
-        add_menu = QMenu(self)
+        self.act_search = self._action("&Search", self.focus_search, find)
+        add_menu = self.add_button.menu() or QMenu(self)
         for a in (self.act_add_group, self.act_add_host, self.act_add_cluster):
             add_menu.addAction(a)
         add_menu.addSeparator()
@@ -183,16 +235,15 @@ class ConnectionsPanel(QWidget):
         self.test_button.setText("&Test")
         self.edit_button.setDefaultAction(self.act_edit)
         self.edit_button.setText("&Edit")
-        self.search.installEventFilter(self)
 
     def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 - Qt API
         from PySide6.QtCore import QEvent
 
         if obj is self.search and event.type() == QEvent.Type.KeyPress:
-            if event.key() == Qt.Key.Key_Escape and self.search.text():
+            if event.key() == QtCore.Qt.Key.Key_Escape and self.search.text():
                 self.search.clear()
                 return True
-            if event.key() == Qt.Key.Key_Down:
+            if event.key() == QtCore.Qt.Key.Key_Down:
                 self.tree.setFocus()
                 return True
         return super().eventFilter(obj, event)
@@ -206,10 +257,6 @@ class ConnectionsPanel(QWidget):
         current = select or self.selected_ref()
         self.tree.clear()
         store = self.ctx.connections
-        style = self.style()
-        icons = {"group": style.standardIcon(QStyle.StandardPixmap.SP_DirIcon),
-                 "cluster": style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon),
-                 "host": style.standardIcon(QStyle.StandardPixmap.SP_ComputerIcon)}
         items: dict[str | None, QTreeWidgetItem] = {}
         bold = QFont(self.tree.font())
         bold.setBold(True)
@@ -218,7 +265,9 @@ class ConnectionsPanel(QWidget):
             for g in list(pending):
                 if g.parent is None or g.parent in items or store.group(g.parent) is None:
                     item = QTreeWidgetItem([g.name, self._group_logon(g)])
-                    item.setIcon(0, icons["group"])
+                    icon = self._icon_for("group")
+                    if icon is not None:
+                        item.setIcon(0, icon)
                     item.setFont(0, bold)
                     item.setData(0, ROLE_KIND, "group")
                     item.setData(0, ROLE_ID, g.id)
@@ -229,7 +278,9 @@ class ConnectionsPanel(QWidget):
         conn_items: dict[str, QTreeWidgetItem] = {}
         for c in sorted(store.connections, key=lambda c: (c.kind != "cluster", c.name.lower())):
             item = QTreeWidgetItem([self._conn_label(c), self._conn_logon(c)])
-            item.setIcon(0, icons["cluster" if c.kind == "cluster" else "host"])
+            icon = self._icon_for(c.kind)
+            if icon is not None:
+                item.setIcon(0, icon)
             item.setData(0, ROLE_KIND, c.kind)
             item.setData(0, ROLE_ID, c.id)
             item.setToolTip(0, self._conn_tooltip(c))
@@ -415,13 +466,23 @@ class ConnectionsPanel(QWidget):
             self.details.setHtml("<p>No connections yet. Add a customer, then its hosts or clusters (Add, or "
                                  "Ctrl+N).</p>")
             return
-        self.details.setHtml("<b>%s</b><table cellspacing='2'>%s</table>" % (html.escape(title), "".join(
+        self.details.setHtml("<b>%s</b><table cellspacing='2'>%s</table>" % (_escape(title), "".join(
             "<tr><td valign='top' style='padding-right:8px'>%s:</td><td>%s</td></tr>" % (
-                html.escape(k), html.escape(v)) for k, v in rows)))
+                _escape(k), _escape(v)) for k, v in rows)))
         self._update_actions()
 
     def _update_actions(self) -> None:
         g, c = self.selected_group(), self.selected_connection()
+        if not self._complete:
+            # Until complete_setup gives them their actions, the buttons look as they will then: enabled
+            # as their action, and renamed after the action (its text without '&' and '…') once the action's
+            # state has changed, as a button with a default action is.
+            for button, enabled, action_text in ((self.test_button, c is not None, "&Test connection…"),
+                                                 (self.edit_button, g is not None or c is not None, "&Edit…")):
+                if enabled != button.isEnabled():
+                    button.setText(action_text.replace("&", "").rstrip("…"))
+                    button.setEnabled(enabled)
+            return
         self.act_test.setEnabled(c is not None)
         self.act_edit.setEnabled(g is not None or c is not None)
         self.act_delete.setEnabled(g is not None or c is not None)
@@ -473,6 +534,8 @@ class ConnectionsPanel(QWidget):
 
     # -- context menu ------------------------------------------------------------------------------
     def _context_menu(self, pos: QPoint) -> None:
+        from PySide6.QtCore import QPoint
+
         item = self.tree.itemAt(pos)
         if item is None and self.tree.currentItem() is not None and pos == QPoint(0, 0):
             item = self.tree.currentItem()  # the keyboard's menu key
@@ -483,6 +546,9 @@ class ConnectionsPanel(QWidget):
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
     def build_menu(self) -> QMenu:
+        from PySide6.QtWidgets import QMenu
+
+        self.complete_setup()
         menu = QMenu(self)
         g, c = self.selected_group(), self.selected_connection()
         if c is not None:
@@ -566,6 +632,7 @@ class ConnectionsPanel(QWidget):
         if c is None or not c.username:
             return
         user, source = self.ctx.connections.inherited_credentials(c.group, c.cluster)
+        QMessageBox = QtWidgets.QMessageBox  # noqa: N806 - the Qt class
         answer = QMessageBox.question(
             self, "Use inherited credentials",
             "%s will use %s instead of its own credentials (%s). Its own saved password is deleted." % (
@@ -596,6 +663,7 @@ class ConnectionsPanel(QWidget):
                 c.name, " and its %d node(s)" % len(nodes) if nodes else "")
         else:
             return
+        QMessageBox = QtWidgets.QMessageBox  # noqa: N806 - the Qt class
         box = QMessageBox(QMessageBox.Icon.Question, "Delete", text, parent=self)
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
@@ -677,6 +745,8 @@ class ConnectionsPanel(QWidget):
             parts = [ch.summary for ch in result.changes]
             parts += ["%s: %s" % kv for kv in result.errors.items()]
             parts += ["%s not refreshed: %s" % kv for kv in result.skipped.items()]
+            import datetime as dt
+
             self.status.setText("Cluster nodes read at %s. %s" % (dt.datetime.now().strftime("%H:%M"),
                                                                  " ".join(parts)))
             if any(ch.added or ch.removed or ch.changed for ch in result.changes) or result.changes:
@@ -686,6 +756,8 @@ class ConnectionsPanel(QWidget):
         def failed(error: BaseException) -> None:
             self.status.setText("Refreshing the cluster nodes failed: %s" % error)
 
+        from hvassist.gui.worker import run_in_background
+
         task = self.refresh_task = run_in_background(work, done, failed)
 
     def cancel_work(self) -> None:
@@ -694,12 +766,15 @@ class ConnectionsPanel(QWidget):
 
     # -- import / export -----------------------------------------------------------------------------
     def import_connections(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import connections", str(Path.home()),
-                                              "Connections (*.csv *.json);;All files (*)")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Import connections", str(Path.home()),
+                                                        "Connections (*.csv *.json);;All files (*)")
         if path:
             self.import_path(Path(path))
 
     def import_path(self, path: Path) -> QMessageBox:
+        from hvassist.connections_io import import_file
+
+        QMessageBox = QtWidgets.QMessageBox  # noqa: N806 - the Qt class
         try:
             report = import_file(self.ctx.connections, path)
         except OSError as e:
@@ -719,9 +794,11 @@ class ConnectionsPanel(QWidget):
         return box
 
     def export_connections(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Export connections (no passwords)",
-                                                   str(Path.home() / "hvassist-connections.csv"),
-                                                   "CSV (*.csv);;JSON (*.json)")
+        from hvassist.connections_io import export_file
+
+        path, chosen = QtWidgets.QFileDialog.getSaveFileName(self, "Export connections (no passwords)",
+                                                             str(Path.home() / "hvassist-connections.csv"),
+                                                             "CSV (*.csv);;JSON (*.json)")
         if not path:
             return
         p = Path(path)
@@ -730,7 +807,7 @@ class ConnectionsPanel(QWidget):
         try:
             n = export_file(self.ctx.connections, p)
         except OSError as e:
-            QMessageBox.warning(self, "Export connections", "The file could not be written: %s" % e)
+            QtWidgets.QMessageBox.warning(self, "Export connections", "The file could not be written: %s" % e)
             return
         self.status.setText("%d connection(s) exported to %s (without passwords)." % (n, p.name))
 
@@ -742,7 +819,15 @@ def _show_all(item: QTreeWidgetItem) -> None:
         _show_all(child)
 
 
+def _escape(text: str) -> str:
+    """html.escape (quote=True), without loading the html package at start-up."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("'", "&#x27;"))
+
+
 def _when(iso: str) -> str:
+    import datetime as dt
+
     if not iso:
         return ""
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6 import QtCore
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -29,7 +29,8 @@ from hvassist.gui.style import heading
 class CardButton(QPushButton):
     """A large button with a bold title and a plain description."""
 
-    def __init__(self, title: str, text: str, enabled: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, text: str, enabled: bool, parent: QWidget | None = None, *,
+                 deferred: bool = False) -> None:
         super().__init__(parent)
         self.setAccessibleName(title)
         self.setAccessibleDescription(text)
@@ -42,21 +43,28 @@ class CardButton(QPushButton):
         title_label.setFont(f)
         body = QLabel(text if enabled else text + "  (coming soon)")
         body.setWordWrap(True)
-        for label in (title_label, body):
-            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.labels = (title_label, body)
+        for label in self.labels:
             label.setEnabled(enabled)
             layout.addWidget(label)
         layout.addStretch(1)
         self.setMinimumHeight(self.fontMetrics().height() * 6)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setEnabled(enabled)
+        if not deferred:
+            self.complete_setup()
+
+    def complete_setup(self) -> None:
+        """Clicks on the texts reach the button (deferred past the app's first frame: see MainWindow)."""
+        for label in self.labels:
+            label.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
 
 class HomePage(QWidget):
     """Entry points to the wizards."""
 
     def __init__(self, entries: list[tuple[str, str, Callable[[], None] | None]],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, deferred: bool = False) -> None:
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
@@ -68,9 +76,9 @@ class HomePage(QWidget):
         outer.addSpacing(8)
         grid = QGridLayout()
         grid.setSpacing(12)
-        self.buttons: list[QPushButton] = []
+        self.buttons: list[CardButton] = []
         for i, (title, text, action) in enumerate(entries):
-            button = CardButton(title, text, action is not None)
+            button = CardButton(title, text, action is not None, deferred=deferred)
             if action is not None:
                 button.clicked.connect(action)
             grid.addWidget(button, i // 2, i % 2)
@@ -78,14 +86,26 @@ class HomePage(QWidget):
         outer.addLayout(grid)
         outer.addStretch(1)
 
+    def complete_setup(self) -> None:
+        for button in self.buttons:
+            button.complete_setup()
+
 
 class MainWindow(QMainWindow):
+    """The first frame comes as soon as possible: what it does not show (actions and shortcuts, the File
+    menu's entries, the tree's icons, the connections' context menu) is set up right after it is painted
+    (``complete_setup``), or at the latest 300 ms after the window was made (a window never shown)."""
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
+        self._complete = False
         self.setWindowTitle("hvassist%s" % (" — demo lab" if ctx.demo else ""))
         self.resize(1180, 760)
-        self.connections = ConnectionsPanel(ctx)
+        self.connections = ConnectionsPanel(ctx, deferred=True)
+        # The File menu (complete_setup) changes the Test action's shortcut context, which renames the panel's
+        # Test button after the action: the first frame shows it so already.
+        self.connections.test_button.setText("Test connection")
         self.connections.add_requested.connect(self.add_connection)
         self.stack = QStackedWidget()
         self.home = HomePage([
@@ -97,7 +117,7 @@ class MainWindow(QMainWindow):
              "registering them in place.", self.open_migrate),
             ("Paste an error", "Paste an event, a backup job error or vssadmin output and see the likely "
              "causes.", self.open_triage),
-        ])
+        ], deferred=True)
         self.stack.addWidget(self.home)
         splitter = QSplitter()
         splitter.addWidget(self.connections)
@@ -107,7 +127,7 @@ class MainWindow(QMainWindow):
         self.connections.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 24)
         splitter.setSizes([440, 740])
         self.setCentralWidget(splitter)
-        self._build_menu()
+        self.file_menu = self.menuBar().addMenu("&File")  # its entries: complete_setup()
         self.statusBar().showMessage("hvassist %s%s" % (__version__, "  ·  demo lab running" if ctx.lab else ""))
         QTimer.singleShot(0, self.connections.start_cluster_refresh)  # keep the clusters' node lists fresh
         warm_up_timer = QTimer(self)  # a child: never fires for a window already gone
@@ -115,12 +135,32 @@ class MainWindow(QMainWindow):
         hosts = sum(1 for c in ctx.connections.connections if c.kind == "host")
         warm_up_timer.timeout.connect(lambda: _warm_up_in_background(hosts))
         warm_up_timer.start(500)
+        fallback = QTimer(self)  # in case no frame is painted (a window never shown); a child: dies with it
+        fallback.setSingleShot(True)
+        fallback.timeout.connect(self.complete_setup)
+        fallback.start(300)
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        super().paintEvent(event)  # type: ignore[arg-type]
+        if not self._complete:
+            QTimer.singleShot(0, self.complete_setup)  # right after the first frame
+
+    def complete_setup(self) -> None:
+        """What the first frame does not need (see the class's docstring). Once."""
+        if self._complete:
+            return
+        self._complete = True
+        self.connections.complete_setup()
+        self.home.complete_setup()
+        self._build_menu()
 
     def _build_menu(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
+        from PySide6.QtGui import QAction, QKeySequence
+
+        file_menu = self.file_menu
         panel = self.connections
         for a in (panel.act_add_host, panel.act_add_cluster, panel.act_add_group, panel.act_test):
-            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # from anywhere in the window
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)  # from anywhere in the window
             file_menu.addAction(a)
         file_menu.addSeparator()
         file_menu.addAction(panel.act_import)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6 import QtCore
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 SEVERITY_COLOURS = {"error": "#c62828", "warning": "#b26a00", "info": "#1565c0", "ok": "#2e7d32"}
@@ -11,6 +11,8 @@ SEVERITY_WORDS = {"error": "Backup fails", "warning": "Backup degraded", "info":
 
 
 def is_dark() -> bool:
+    from PySide6.QtGui import QPalette
+
     pal = QApplication.palette()
     return pal.color(QPalette.ColorRole.Window).lightness() < 128
 
@@ -35,7 +37,7 @@ def banner(text: str, kind: str = "info", parent: QWidget | None = None) -> QLab
     """A coloured, word-wrapped notice (downtime warnings, results)."""
     label = QLabel(text, parent)
     label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # names are data: a VM called "<b>x" stays text
+    label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # names are data: a VM called "<b>x" stays text
     colour = severity_colour(kind)
     bg = QColor(colour)
     bg.setAlpha(40)

@@ -13,7 +13,7 @@ from types import GeneratorType
 
 from hvassist.lab import faults
 from hvassist.lab.answers import ANSWERS, LabCall, LabPSError
-from hvassist.lab.answers.base import ps_json
+from hvassist.lab.answers.base import PrintedDoc, ps_json
 from hvassist.lab.costs import Costs
 from hvassist.lab.model import VM, Estate, Host
 from hvassist.lab.wsman import CommandIO, clixml_error
@@ -182,7 +182,7 @@ class LabHost:
                         return 1
                     io.write((item if isinstance(item, str) else ps_json(item)) + "\r\n")
             elif result is not None:
-                io.write(ps_json(result) + "\r\n")
+                io.write((result.text if isinstance(result, PrintedDoc) else ps_json(result)) + "\r\n")
                 seconds = None if self.restarted else faults.restart_after(self.host, result)
                 if seconds is not None:
                     self.restarted = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-AUTH_LABELS = {"ntlm": "NTLM", "kerberos": "Kerberos", "credssp": "CredSSP", "basic": "Basic"}
+from hvassist.remote.endpoint import AUTH_LABELS as AUTH_LABELS  # defined there, light for the GUI's start
 
 CREDSSP_WARNING = ("CredSSP hands your password to the host, so anyone in control of that host can use it "
                    "elsewhere on the network. Use it only when a task needs a second hop, and only with hosts "

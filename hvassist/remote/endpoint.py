@@ -9,6 +9,7 @@ Transport = Literal["https", "http"]
 Auth = Literal["ntlm", "kerberos", "credssp", "basic"]
 
 DEFAULT_PORTS = {"https": 5986, "http": 5985}
+AUTH_LABELS = {"ntlm": "NTLM", "kerberos": "Kerberos", "credssp": "CredSSP", "basic": "Basic"}
 
 
 @dataclass(frozen=True)

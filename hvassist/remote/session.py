@@ -124,6 +124,8 @@ def prepare_transport(proto: Protocol, endpoint: Endpoint) -> requests.Session:
     encrypted (pywinrm itself would silently accept a clear-text reply)."""
     ep = endpoint
     pinned = normalise_fingerprint(ep.pinned_sha256)
+    if ep.transport == "http":
+        _lean_logon(proto)
     session = proto.transport.build_session()
     if ep.transport == "https":
         if pinned:
@@ -133,6 +135,26 @@ def prepare_transport(proto: Protocol, endpoint: Endpoint) -> requests.Session:
     elif proto.transport.encryption is not None:
         session.hooks["response"].append(_sealed_replies_only(ep.host))
     return session
+
+
+def _lean_logon(proto: Protocol) -> None:
+    """Over HTTP pywinrm logs on in ``setup_encryption`` (an empty POST) right after creating the HTTP
+    session. Before that POST: NTLM starts with the first request (``hvassist.remote.ntlm``: one round trip
+    less per connection), and requests stops re-reading proxies from the environment (and briefly rewriting
+    os.environ) for every request; pywinrm (proxy=None) never uses them."""
+    transport = proto.transport
+    setup = transport.setup_encryption
+
+    def setup_encryption(session: requests.Session) -> None:
+        session.trust_env = False
+        if transport.auth_method == "ntlm" and type(session.auth).__name__ == "HttpNtlmAuth":
+            from hvassist.remote.ntlm import PreemptiveNtlmAuth
+
+            auth = session.auth
+            session.auth = PreemptiveNtlmAuth(auth.username or "", auth.password or "")  # type: ignore[union-attr]
+        setup(session)
+
+    transport.setup_encryption = setup_encryption  # type: ignore[method-assign]
 
 
 def reply_is_sealed(response: requests.Response) -> bool:
@@ -243,6 +265,13 @@ class HostSession:
                 proto.transport.close_session()
             except Exception:  # noqa: S110 - best effort while cancelling
                 pass
+
+    def close_in_background(self) -> threading.Thread:
+        """``close()`` on a thread of its own (deleting the shell is a round trip), for a caller that has
+        other work meanwhile; join the thread before relying on the shell being gone."""
+        t = threading.Thread(target=self.close, daemon=True, name="hvassist-close")
+        t.start()
+        return t
 
     def close(self) -> None:
         proto, shell = self._protocol, self._shell_id

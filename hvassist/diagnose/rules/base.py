@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hvassist.diagnose.findings import Evidence, Finding
 from hvassist.snapshot import EventFact, HostSnapshot, VMFact
@@ -47,7 +48,12 @@ def event_evidence(event: EventFact, where: str = "") -> Evidence:
 
 
 def is_linux(vm: VMFact) -> bool:
-    return bool(LINUX_NAMES.search(vm.guest_os))
+    return _linux_os(vm.guest_os)
+
+
+@lru_cache(maxsize=256)  # asked for every VM by several rules; an estate has a few dozen OS names
+def _linux_os(os_name: str) -> bool:
+    return bool(LINUX_NAMES.search(os_name))
 
 
 def is_windows(vm: VMFact) -> bool:

@@ -294,6 +294,7 @@ def checkpoint_type(s: HostSnapshot) -> Iterable[Finding]:
 
 
 def permissions_av(s: HostSnapshot) -> Iterable[Finding]:
+    sharing_violations = ev.with_token(s.events, ev.HR_SHARING_VIOLATION, provider=ev.VMMS)  # once, not per VM
     for vm in s.vms:
         evidence: list[Evidence] = []
         missing = [d.path for d in vm.disks if d.vm_access is False]
@@ -302,8 +303,7 @@ def permissions_av(s: HostSnapshot) -> Iterable[Finding]:
                                      "own account)." % (path, vm.id.upper()), source="Get-Acl"))
         if not any(d.is_vhd_set for d in vm.disks):  # VHD Sets: see vhds-guest-cluster
             evidence += [event_evidence(e) for e in ev.events_for_vm(s, ev.MERGE_ACCESS_DENIED_19100, vm)]
-        locked = [e for e in ev.with_token(s.events, ev.HR_SHARING_VIOLATION, provider=ev.VMMS)
-                  if ev.names_vm(e, vm)]
+        locked = [e for e in sharing_violations if ev.names_vm(e, vm)]
         evidence += [event_evidence(e) for e in locked]
         if evidence:
             yield vm_finding(s, "permissions-av", vm, "error", evidence, files_missing_vm_access=missing,

@@ -6,7 +6,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from hvassist.lab.answers.base import LabCall, LabPSError
+from hvassist.lab.answers.base import LabCall, LabPSError, PrintedDoc
 from hvassist.lab.model import CSV, HOST_IC_VERSION, IC_NAMES, VM, Cluster, Disk, Estate, Host, Writer, iso
 
 # what vssadmin prints after "State: [n]" (it does not name the phase a writer failed in)
@@ -228,11 +228,13 @@ def collect_host(call: LabCall) -> dict[str, Any]:
                 "shadows_text": vssadmin_shadows(host)},
         "events": events,
     }
-    # The host's gathering time: the cost model's per-VM cost, of which building this answer is a part.
+    # The host's gathering time: the cost model's per-VM cost, of which building and formatting this answer
+    # (ConvertTo-Json, on the host) is a part.
+    printed = PrintedDoc.of(doc) if call.costs.per_vm_seconds else doc
     budget = call.costs.per_vm_seconds * len(host.vms) - (time.monotonic() - started)
     if budget > 0 and call.cancelled(budget):
         return {}  # the client hung up while the host was still gathering
-    return doc
+    return printed
 
 
 ANSWERS = {"collect-host": collect_host}

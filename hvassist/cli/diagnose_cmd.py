@@ -149,7 +149,9 @@ def _targets_from_args(args: argparse.Namespace, names: list[str]) -> list[HostT
 
 
 def _progress(host: str, message: str) -> None:
-    print("%s: %s" % (host, message), file=sys.stderr, flush=True)
+    # Hosts report from their own threads: one write per line, so two hosts never share a line.
+    sys.stderr.write("%s: %s\n" % (host, message))
+    sys.stderr.flush()
 
 
 def _print(result: Diagnosis, as_json: bool) -> int:

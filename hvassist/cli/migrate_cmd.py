@@ -164,7 +164,8 @@ def _guard(func: Any) -> Any:
 
 
 def _progress(host: str, message: str) -> None:
-    print("%s: %s" % (host, message), file=sys.stderr, flush=True)
+    sys.stderr.write("%s: %s\n" % (host, message))  # one write per line: hosts report from their own threads
+    sys.stderr.flush()
 
 
 # -- commands ---------------------------------------------------------------------------------------

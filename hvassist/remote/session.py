@@ -362,7 +362,8 @@ class HostSession:
         if code != 0 and not stopped:
             raise E.ScriptFailed(
                 self.endpoint.host, "The check %s failed on the host: %s" % (spec.name, _first_line(stderr)),
-                "Read PowerShell's message below; it usually names what is missing or not allowed.",
+                "PowerShell's message usually names what is missing or not allowed: put that right on the host, "
+                "then try again.",
                 detail=stderr, ps_error=stderr)
         return result
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from hvassist.credentials import CredentialStore
 from hvassist.paths import app_paths
-from hvassist.remote.endpoint import DEFAULT_PORTS, Endpoint
+from hvassist.remote.endpoint import DEFAULT_PORTS, Endpoint, host_name_problem
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,10 @@ def validate_connection(conn: Connection) -> str:
     name = conn.name.strip()
     if not name:
         return "Enter the host's name (or IP address)."
-    if any(c.isspace() for c in name):
-        return "A host name cannot contain spaces."
+    problem = host_name_problem(name) or (host_name_problem(conn.address.strip(), "address")
+                                          if conn.address.strip() else "")
+    if problem:
+        return problem
     if conn.kind not in ("host", "cluster"):
         return "Unknown kind of connection %r." % conn.kind
     if conn.transport not in TRANSPORTS:

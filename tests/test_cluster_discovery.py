@@ -119,3 +119,13 @@ def test_lab_answers_of_the_new_scripts_match_their_schemas(seed_lab):
     with HostSession(seed_lab.endpoint("HV01"), seed_lab.username, seed_lab.password) as s:
         jsonschema.validate(s.run_json("discover-cluster"), get_script("discover-cluster").schema)
         jsonschema.validate(s.run_json("doctor-probe"), get_script("doctor-probe").schema)
+
+
+def test_a_node_name_that_is_not_a_host_name_is_ignored_and_said(store):
+    """A cluster's answer cannot add a connection that would log on somewhere else ('x@evil' reaches evil)."""
+    cluster = store.add_connection(Connection(id="", name="CLU", kind="cluster"))
+    change = apply_discovery(store, cluster.id, ClusterInfo("CLU", "contoso.local", (
+        NodeInfo("N1", "Up"), NodeInfo("admin@evil", "Up"), NodeInfo("n2/x", "Up"))))
+    assert [n.name for n in store.nodes_of(cluster.id)] == ["N1"]
+    assert change.ignored == ["admin@evil", "n2/x"]
+    assert "ignored, not a host name: 'admin@evil', 'n2/x'" in change.summary

@@ -116,3 +116,13 @@ def test_non_latin_names_survive_codepage_65001():
         assert "Сервер-データ-ü’" in names
     finally:
         lab.stop()
+
+
+@pytest.mark.parametrize("name", ["admin@hv01", "hv01/wsman?x=", "hv01:5986", "hv01#x", "hv01\\x"])
+def test_a_name_that_is_not_a_host_name_is_refused_before_connecting(name):
+    """Typed on the command line or left in an old settings file: never a logon at whatever follows the '@'."""
+    from hvassist.remote.session import check_transport_policy
+
+    with pytest.raises(E.InvalidHostName) as info:
+        check_transport_policy(Endpoint(host=name))
+    assert "not a host name" in info.value.message and "User field" in info.value.action

@@ -124,7 +124,13 @@ def _diagnose_lab(args: argparse.Namespace, progress: ProgressCallback | None) -
 
 def _targets_from_args(args: argparse.Namespace, names: list[str]) -> list[HostTarget] | None:
     from hvassist.connections import ConnectionStore
+    from hvassist.remote.endpoint import host_name_problem
 
+    for name in names:  # before any password is asked for
+        problem = host_name_problem(name)
+        if problem:
+            print(problem, file=sys.stderr)
+            return None
     store = ConnectionStore.default()
     targets = []
     password_cache: dict[str, str] = {}

@@ -12,6 +12,29 @@ DEFAULT_PORTS = {"https": 5986, "http": 5985}
 AUTH_LABELS = {"ntlm": "NTLM", "kerberos": "Kerberos", "credssp": "CredSSP", "basic": "Basic"}
 
 
+def host_name_problem(name: str, what: str = "host name") -> str:
+    """'' for a DNS/NetBIOS name or an IP address, else what is wrong. The name becomes part of the WinRM URL,
+    so anything else could send the connection (and the logon) elsewhere: 'admin@hv01' would reach hv01."""
+    if any(c.isspace() for c in name):
+        return "A %s cannot contain spaces." % what
+    literal = name[1:-1] if name.startswith("[") and name.endswith("]") else name
+    if "%" in literal:  # an IPv6 zone (fe80::1%eth0): only meaningful on this computer's own link
+        return "'%s' is not a host name hvassist can use: give the host's name or an address without '%%'." % name
+    if ":" in literal:  # only an IPv6 address has colons (a port goes in the port field)
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            return ("'%s' is not a %s: a port goes in the Port field, and only an IPv6 address contains ':'."
+                    % (name, what))
+        return ""
+    if len(name) > 253 or not all(c.isalnum() or c in "-._" for c in name) or name.startswith((".", "-")):
+        return ("'%s' is not a %s: use letters, digits, hyphens and dots (for example hv01.contoso.local), "
+                "or an IP address." % (name, what))
+    return ""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     host: str  # the name the user knows (and the TLS certificate should carry)

@@ -34,6 +34,10 @@ class NameNotResolved(RemoteError):
     kind = "name-not-resolved"
 
 
+class InvalidHostName(RemoteError):
+    kind = "invalid-host-name"
+
+
 class ConnectionRefused(RemoteError):
     kind = "connection-refused"
 

@@ -36,7 +36,13 @@ from winrm.protocol import Protocol
 from hvassist.cancel import CancelToken
 from hvassist.remote import errors as E
 from hvassist.remote.clixml import decode_stderr
-from hvassist.remote.endpoint import Endpoint, Timeouts, format_fingerprint, normalise_fingerprint
+from hvassist.remote.endpoint import (
+    Endpoint,
+    Timeouts,
+    format_fingerprint,
+    host_name_problem,
+    normalise_fingerprint,
+)
 from hvassist.remote.scripts import POWERSHELL_ARGS, Script, encoded_bootstrap, get_script
 from hvassist.remote.tls import PinnedCertificateAdapter, fetch_certificate_sha256
 
@@ -89,7 +95,11 @@ class RunResult:
 
 
 def check_transport_policy(endpoint: Endpoint) -> None:
-    """Refuse what would send credentials or data in clear text."""
+    """Refuse what would send credentials or data in clear text, or to a place other than the name says."""
+    problem = host_name_problem(endpoint.connect_address)
+    if problem:
+        raise E.InvalidHostName(endpoint.host, problem, "Correct the name (the user name goes in the User "
+                                "field, the port in the Port field) and try again.")
     if endpoint.transport == "http" and endpoint.auth == "basic":
         raise E.InsecureTransportRefused(
             endpoint.host, "Basic authentication over HTTP would send the password in clear text, so "

@@ -16,7 +16,7 @@ from typing import Any
 from hvassist.cancel import CancelToken
 from hvassist.connections import Connection, ConnectionStore
 from hvassist.remote import errors as E
-from hvassist.remote.endpoint import Endpoint, Timeouts
+from hvassist.remote.endpoint import Endpoint, Timeouts, host_name_problem
 from hvassist.remote.session import HostSession
 
 REMOVED = "Removed"
@@ -45,6 +45,7 @@ class DiscoveryChange:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # state changed, e.g. "HV02: Up -> Paused"
+    ignored: list[str] = field(default_factory=list)  # names the cluster gave that are not host names
 
     @property
     def summary(self) -> str:
@@ -55,6 +56,8 @@ class DiscoveryChange:
             parts.append("no longer in the cluster: %s" % ", ".join(self.removed))
         if self.changed:
             parts.append("state changed: %s" % ", ".join(self.changed))
+        if self.ignored:
+            parts.append("ignored, not a host name: %s" % ", ".join(repr(n) for n in self.ignored))
         return "%s: %s." % (self.cluster, "; ".join(parts) if parts else "no changes")
 
 
@@ -107,6 +110,9 @@ def apply_discovery(store: ConnectionStore, cluster_id: str, info: ClusterInfo,
     found: set[str] = set()
     for node in info.nodes:
         name = node_connection_name(node.name, cluster.name, info.domain)
+        if host_name_problem(name):  # never a connection (and a logon) to somewhere the name does not say
+            change.ignored.append(node.name)
+            continue
         current = next((c for c in existing if _same_host(c.name, name)), None)
         if current is None:
             fields: dict[str, Any] = {"address": "", "port": cluster.port, "transport": cluster.transport,

@@ -122,6 +122,37 @@ def test_user_names_survive_the_connection_store(tmp_path_factory, group_user, h
     count("hostile user names through the connection store", 3)
 
 
+# -- host names -----------------------------------------------------------------------------------------------------
+def _host_like():
+    """Hostile names, plus plausible host names with one hostile piece (user@host, host/path, host:port, ...)."""
+    base = st.sampled_from(["hv01", "hv01.contoso.local", "10.0.0.5", "HV-OK1", "fe80::1", "[2001:db8::7]"])
+    glue = st.sampled_from(["@", "/", "?", "#", ":", "\\", "%", " ", "'", "\u2019", "$()", "`", ";", "\n", "\x00"])
+    return st.one_of(hostile_names(), st.tuples(base, glue, base).map("".join), base)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=_host_like())
+def test_a_host_name_is_refused_in_plain_words_or_reaches_exactly_that_host(tmp_path_factory, name):
+    """The name becomes the WinRM URL: either the store refuses it with a message (and saves nothing), or the URL
+    connects to exactly that name. 'admin@hv01' must never quietly become a logon at hv01."""
+    from urllib.parse import urlsplit
+
+    store = ConnectionStore(tmp_path_factory.mktemp("hosts") / "connections.json", CredentialStore(memory_only=True))
+    conn = Connection(id="", name=name)
+    try:
+        saved = store.add_connection(conn)
+    except ValueError as e:
+        assert str(e) and "Traceback" not in str(e)
+        assert store.connections == []
+        count("hostile host names through the connection store", 1)
+        return
+    url = urlsplit(saved.endpoint().url)
+    wanted = saved.name.strip("[]").lower()
+    assert url.hostname == wanted, (name, saved.endpoint().url)
+    assert url.username is None and url.path == "/wsman" and not url.query and not url.fragment
+    count("hostile host names through the connection store", 1)
+
+
 # -- the HTML report -----------------------------------------------------------------------------------------------
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p", "b", "br", "span",
                 "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "a", "pre", "code", "div", "section",

@@ -40,6 +40,14 @@ def _texts(wizard) -> str:
     return "\n".join(label.text() for label in page.findChildren(QLabel) if label.isVisible())
 
 
+def _wait_for_text(qtbot, wizard, wanted: str) -> None:
+    """Until ``wanted`` is shown on the verify page; on timeout the assertion after it says what is shown."""
+    try:
+        qtbot.waitUntil(lambda: wanted in _texts(wizard), timeout=10000)
+    except AssertionError:
+        pass
+
+
 def _shot(wizard, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
@@ -66,6 +74,8 @@ def test_verify_page_after_a_restart_offers_finish_and_restart(qtbot, unreliable
     qtbot.keyClick(wizard.confirm_box, Qt.Key.Key_Space)
     qtbot.keyClick(wizard.next_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: wizard.flow.step is Step.VERIFY and not wizard.busy, timeout=60000)
+    # The page's new texts become visible when Qt next lays it out (a queued show), not at once.
+    _wait_for_text(qtbot, wizard, "The fix was interrupted")
 
     text = _texts(wizard)
     assert "The fix was interrupted at step 2 of 3" in text
@@ -86,6 +96,7 @@ def test_verify_page_after_a_restart_offers_finish_and_restart(qtbot, unreliable
     wizard.finish_fix_button.setFocus()
     qtbot.keyClick(wizard.finish_fix_button, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: wizard.flow.step is Step.VERIFY and not wizard.busy, timeout=60000)
+    _wait_for_text(qtbot, wizard, "Fixed.")
     text = _texts(wizard)
     assert "Fixed. hvassist checked HV-REBOOT again" in text, text
     assert not wizard.finish_fix_button.isVisible() and not wizard.restart_vm_button.isVisible()

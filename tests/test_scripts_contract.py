@@ -81,3 +81,21 @@ def test_pscustomobject_keys_match_schema(script):
 def test_schemas_are_valid_json_schema():
     for path in resource_path("ps").glob("*.schema.json"):
         jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_shared_helpers_come_from_one_file_and_arrive_whole():
+    """``# hvassist-include:`` lines are replaced by ``resources/ps/lib/`` files when scripts load: no include line
+    travels to a host, every library file is used, and its text is in the script it went into."""
+    from hvassist.remote.scripts import expand_includes
+
+    lib = {p.name: p.read_text(encoding="utf-8").removesuffix("\n") for p in resource_path("ps", "lib").glob("*.ps1")}
+    used: set[str] = set()
+    for script in SCRIPTS:
+        assert "hvassist-include" not in script.text, script.name
+        source = resource_path("ps", script.name + ".ps1").read_text(encoding="utf-8")
+        for name in re.findall(r"^# hvassist-include: (\S+)$", source, re.MULTILINE):
+            assert lib[name] in script.text, (script.name, name)
+            used.add(name)
+    assert used == set(lib), "library files no script includes: %s" % sorted(set(lib) - used)
+    with pytest.raises(ValueError, match="not in resources/ps/lib"):
+        expand_includes("# hvassist-include: no-such-helper.ps1\n", "x.ps1")

@@ -11,6 +11,10 @@ Every script starts with a header::
 and takes its parameters as one base64 string of UTF-8 JSON (``param([string]$ParamsB64)``).
 Parameters are data: they are never spliced into script text.
 
+Helpers several scripts share (the PowerShell 2.0 JSON writer and reader, the WMI v1 helpers) live once in
+``resources/ps/lib/``; a line ``# hvassist-include: <file>.ps1`` is replaced by that file when the script is
+loaded, so what travels to a host (and what the tests check) is always one whole, self-contained script.
+
 On the wire, the command line is a short fixed bootstrap (``BOOTSTRAP``) given to
 ``powershell.exe -EncodedCommand``. It reads stdin, splits it at ``SEPARATOR`` into the script and
 its parameters, and runs the script. The lab accepts only scripts byte-identical to the shipped ones.
@@ -37,6 +41,7 @@ BOOTSTRAP = (
 POWERSHELL_ARGS = ["-NoLogo", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand"]
 
 _HEADER = re.compile(r"^#\s*([a-z-]+):\s*(.*?)\s*$")
+_INCLUDE = re.compile(r"^# hvassist-include: ([\w.-]+\.ps1)[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -90,11 +95,23 @@ def parse_header(text: str) -> dict[str, str]:
     return header
 
 
+def expand_includes(text: str, script: str = "script") -> str:
+    """``text`` with each ``# hvassist-include: <file>.ps1`` line replaced by ``resources/ps/lib/<file>.ps1``."""
+
+    def include(m: re.Match[str]) -> str:
+        path = resource_path("ps", "lib", m.group(1))
+        if not path.is_file():
+            raise ValueError("%s: includes %s, which is not in resources/ps/lib" % (script, m.group(1)))
+        return path.read_text(encoding="utf-8").removesuffix("\n")
+
+    return _INCLUDE.sub(include, text)
+
+
 @cache
 def all_scripts() -> dict[str, Script]:
     scripts: dict[str, Script] = {}
     for path in sorted(resource_path("ps").glob("*.ps1")):
-        text = path.read_text(encoding="utf-8")
+        text = expand_includes(path.read_text(encoding="utf-8"), path.name)
         h = parse_header(text)
         ident = h.get("hvassist-script", "")
         name, _, version = ident.partition("/")

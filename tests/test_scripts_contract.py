@@ -88,12 +88,14 @@ def test_shared_helpers_come_from_one_file_and_arrive_whole():
     travels to a host, every library file is used, and its text is in the script it went into."""
     from hvassist.remote.scripts import expand_includes
 
-    lib = {p.name: p.read_text(encoding="utf-8").removesuffix("\n") for p in resource_path("ps", "lib").glob("*.ps1")}
-    used: set[str] = set()
+    include = re.compile(r"^# hvassist-include: (\S+)$", re.MULTILINE)
+    raw = {p.name: p.read_text(encoding="utf-8").removesuffix("\n") for p in resource_path("ps", "lib").glob("*.ps1")}
+    lib = {name: expand_includes(text, name) for name, text in raw.items()}
+    used = {name for text in raw.values() for name in include.findall(text)}
     for script in SCRIPTS:
         assert "hvassist-include" not in script.text, script.name
         source = resource_path("ps", script.name + ".ps1").read_text(encoding="utf-8")
-        for name in re.findall(r"^# hvassist-include: (\S+)$", source, re.MULTILINE):
+        for name in include.findall(source):
             assert lib[name] in script.text, (script.name, name)
             used.add(name)
     assert used == set(lib), "library files no script includes: %s" % sorted(set(lib) - used)

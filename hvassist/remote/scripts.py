@@ -95,14 +95,18 @@ def parse_header(text: str) -> dict[str, str]:
     return header
 
 
-def expand_includes(text: str, script: str = "script") -> str:
-    """``text`` with each ``# hvassist-include: <file>.ps1`` line replaced by ``resources/ps/lib/<file>.ps1``."""
+def expand_includes(text: str, script: str = "script", _within: tuple[str, ...] = ()) -> str:
+    """``text`` with each ``# hvassist-include: <file>.ps1`` line replaced by ``resources/ps/lib/<file>.ps1``
+    (whose own includes are expanded too)."""
 
     def include(m: re.Match[str]) -> str:
-        path = resource_path("ps", "lib", m.group(1))
+        name = m.group(1)
+        if name in _within:
+            raise ValueError("%s: %s includes itself (through %s)" % (script, name, " -> ".join(_within)))
+        path = resource_path("ps", "lib", name)
         if not path.is_file():
-            raise ValueError("%s: includes %s, which is not in resources/ps/lib" % (script, m.group(1)))
-        return path.read_text(encoding="utf-8").removesuffix("\n")
+            raise ValueError("%s: includes %s, which is not in resources/ps/lib" % (script, name))
+        return expand_includes(path.read_text(encoding="utf-8").removesuffix("\n"), script, (*_within, name))
 
     return _INCLUDE.sub(include, text)
 

@@ -10,27 +10,11 @@ $ProgressPreference = 'SilentlyContinue'
 $P = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ParamsB64)) | ConvertFrom-Json
 Import-Module FailoverClusters
 
-function Format-DiskId($Value) {
-    if ($null -eq $Value) { return '' }
-    if ($Value -is [int32] -or $Value -is [uint32] -or $Value -is [int64] -or $Value -is [uint64]) {
-        if ([int64]$Value -eq 0) { return '' }
-        return ('{0:x8}' -f $Value)
-    }
-    $text = ([string]$Value).Trim().ToLower()
-    if ($text.StartsWith('0x')) { $text = $text.Substring(2) }
-    return ($text -replace '[{}]', '')
-}
+# hvassist-include: disk-id.ps1
 
-function Get-CsvSignature($Csv) {
-    $signature = ''
-    foreach ($p in @($Csv | Get-ClusterParameter)) {
-        if ($p.Name -eq 'DiskSignature' -and -not $signature) { $signature = Format-DiskId $p.Value }
-        if ($p.Name -eq 'DiskIdGuid' -and -not $signature) { $signature = Format-DiskId $p.Value }
-    }
-    return $signature
-}
+# hvassist-include: cluster-disk-signature.ps1
 
-$wanted = Format-DiskId ([string]$P.DiskSignature)
+$wanted = Format-HvDiskId ([string]$P.DiskSignature)
 $mountName = [string]$P.MountName
 if ($mountName -notmatch '^[A-Za-z0-9][A-Za-z0-9 ._-]*$') {
     throw 'hvassist: MountName must be a plain folder name such as Volume3.'
@@ -38,7 +22,7 @@ if ($mountName -notmatch '^[A-Za-z0-9][A-Za-z0-9 ._-]*$') {
 $changed = $false
 $csv = Get-ClusterSharedVolume | Where-Object { (Get-CsvSignature $_) -eq $wanted } | Select-Object -First 1
 if (-not $csv) {
-    $disk = Get-ClusterAvailableDisk | Where-Object { (Format-DiskId $_.Id) -eq $wanted } | Select-Object -First 1
+    $disk = Get-ClusterAvailableDisk | Where-Object { (Format-HvDiskId $_.Id) -eq $wanted } | Select-Object -First 1
     if (-not $disk) {
         throw ('hvassist: no disk with signature {0} is available to every node of the cluster. Present the LUN to all nodes in the SAN console and try again.' -f $wanted)
     }

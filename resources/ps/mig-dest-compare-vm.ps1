@@ -9,6 +9,8 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $P = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ParamsB64)) | ConvertFrom-Json
 
+# hvassist-include: switch-map.ps1
+
 function Get-Incompatibility($Report) {
     @(foreach ($i in @($Report.Incompatibilities)) {
         $adapter = ''
@@ -32,27 +34,9 @@ if ($existing) {
     return
 }
 
-$map = @{}
-if ($P.SwitchMap) {
-    foreach ($prop in $P.SwitchMap.PSObject.Properties) { $map[[string]$prop.Name] = [string]$prop.Value }
-}
 $report = Compare-VM -Path $path -Register
 $before = Get-Incompatibility $report
-$actions = @(foreach ($i in @($report.Incompatibilities)) {
-    if ([int]$i.MessageId -ne 33012) { continue }
-    $from = [string]$i.Source.SwitchName
-    if (-not $from -and [string]$i.Message -match "'([^']+)'") { $from = $Matches[1] }
-    if (-not $map.ContainsKey($from)) { continue }
-    $to = $map[$from]
-    if ($to) {
-        $i.Source | Connect-VMNetworkAdapter -SwitchName $to
-        $action = 'connect'
-    } else {
-        $i.Source | Disconnect-VMNetworkAdapter
-        $action = 'disconnect'
-    }
-    [pscustomobject]@{ adapter = [string]$i.Source.Name; switch_from = $from; switch_to = $to; action = $action }
-})
+$actions = @(Connect-HvMappedSwitch $report (Get-HvSwitchMap $P))
 if ($actions.Count -gt 0) { $report = Compare-VM -CompatibilityReport $report }
 [pscustomobject]@{
     path = $path

@@ -9,25 +9,9 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $P = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ParamsB64)) | ConvertFrom-Json
 
-function Format-DiskId($Value) {
-    if ($null -eq $Value) { return '' }
-    if ($Value -is [int32] -or $Value -is [uint32] -or $Value -is [int64] -or $Value -is [uint64]) {
-        if ([int64]$Value -eq 0) { return '' }
-        return ('{0:x8}' -f $Value)
-    }
-    $text = ([string]$Value).Trim().ToLower()
-    if ($text.StartsWith('0x')) { $text = $text.Substring(2) }
-    return ($text -replace '[{}]', '')
-}
+# hvassist-include: disk-id.ps1
 
-function Get-CsvSignature($Csv) {
-    $signature = ''
-    foreach ($p in @($Csv | Get-ClusterParameter)) {
-        if ($p.Name -eq 'DiskSignature' -and -not $signature) { $signature = Format-DiskId $p.Value }
-        if ($p.Name -eq 'DiskIdGuid' -and -not $signature) { $signature = Format-DiskId $p.Value }
-    }
-    return $signature
-}
+# hvassist-include: cluster-disk-signature.ps1
 
 $os = Get-CimInstance -ClassName Win32_OperatingSystem
 $cs = Get-CimInstance -ClassName Win32_ComputerSystem
@@ -82,7 +66,7 @@ if (Get-Module -ListAvailable -Name FailoverClusters) {
                 name = [string]$_.Name
                 number = [int]$_.Number
                 size_bytes = [int64]$_.Size
-                signature = (Format-DiskId $_.Id)
+                signature = (Format-HvDiskId $_.Id)
             }
         })
     }
@@ -116,8 +100,8 @@ if ($module) {
 
 # Disks this node sees (LUN masking): a LUN still reserved by another cluster is seen but not available.
 $disks = @(Get-Disk | ForEach-Object {
-    $id = Format-DiskId $_.Signature
-    if (-not $id) { $id = Format-DiskId $_.Guid }
+    $id = Format-HvDiskId $_.Signature
+    if (-not $id) { $id = Format-HvDiskId $_.Guid }
     [pscustomobject]@{ signature = $id; size_bytes = [int64]$_.Size; model = [string]$_.FriendlyName }
 })
 

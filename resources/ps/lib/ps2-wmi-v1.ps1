@@ -33,13 +33,4 @@ function Get-HvFileHash([string]$Path) {
     return ((@($hash) | ForEach-Object { $_.ToString('x2') }) -join '')
 }
 
-function Format-HvDiskId($Value) {
-    if ($null -eq $Value) { return '' }
-    if ($Value -is [int32] -or $Value -is [uint32] -or $Value -is [int64] -or $Value -is [uint64]) {
-        if ([int64]$Value -eq 0) { return '' }
-        return ('{0:x8}' -f $Value)
-    }
-    $text = ([string]$Value).Trim().ToLower()
-    if ($text.StartsWith('0x')) { $text = $text.Substring(2) }
-    return ($text -replace '[{}]', '')
-}
+# hvassist-include: disk-id.ps1

@@ -115,22 +115,8 @@ def apply_plan(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
                      "hvassist's steps are already done; the rest is for a person")
         return outcome
     for step in steps:
-        if on_step:
-            on_step(step, "running")
-        try:
-            output = session.run_json(step.script, step.params)
-            result = StepResult(step, True, output if isinstance(output, dict) else {"output": output})
-            audit.record(host=plan.host, vm=plan.vm, action="fix-step", script=step.script, params=step.params,
-                         result="ok" if result.changed else "no-change", remote_user=user,
-                         plan_id=plan.plan_id, cause=plan.cause, step=step.id, detail=_summary(result.output))
-        except RemoteError as e:
-            result = StepResult(step, False, error=e)
-            audit.record(host=plan.host, vm=plan.vm, action="fix-step", script=step.script, params=step.params,
-                         result="cancelled" if e.kind == "cancelled" else "failed", remote_user=user,
-                         plan_id=plan.plan_id, cause=plan.cause, step=step.id, detail=e.message)
+        result = _run_step(plan, step, session, audit, user, on_step)
         outcome.steps.append(result)
-        if on_step:
-            on_step(step, "done" if result.ok else "failed")
         if not result.ok:
             break
     if verify:
@@ -138,6 +124,27 @@ def apply_plan(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
         if outcome.verified is False and outcome.ok:
             outcome.left_to_you = plan.manual_steps
     return outcome
+
+
+def _run_step(plan: FixPlan, step: FixStep, session: HostSession, audit: AuditLog, user: str,
+              on_step: StepCallback | None) -> StepResult:
+    """One step on the host, audited whatever its result; ``on_step`` hears "running", then "done" or "failed"."""
+    if on_step:
+        on_step(step, "running")
+    try:
+        output = session.run_json(step.script, step.params)
+        result = StepResult(step, True, output if isinstance(output, dict) else {"output": output})
+        audit.record(host=plan.host, vm=plan.vm, action="fix-step", script=step.script, params=step.params,
+                     result="ok" if result.changed else "no-change", remote_user=user,
+                     plan_id=plan.plan_id, cause=plan.cause, step=step.id, detail=_summary(result.output))
+    except RemoteError as e:
+        result = StepResult(step, False, error=e)
+        audit.record(host=plan.host, vm=plan.vm, action="fix-step", script=step.script, params=step.params,
+                     result="cancelled" if e.kind == "cancelled" else "failed", remote_user=user,
+                     plan_id=plan.plan_id, cause=plan.cause, step=step.id, detail=e.message)
+    if on_step:
+        on_step(step, "done" if result.ok else "failed")
+    return result
 
 
 def _blocked_text(plan: FixPlan) -> str:
@@ -199,22 +206,8 @@ def restore_vm(plan: FixPlan, session: HostSession, audit: AuditLog, *, confirme
     outcome = FixOutcome(plan, restored_only=True)
     user = session_user(session)
     for step in [s for s in plan.steps if s.restores]:
-        if on_step:
-            on_step(step, "running")
-        try:
-            output = session.run_json(step.script, step.params)
-            result = StepResult(step, True, output if isinstance(output, dict) else {"output": output})
-            audit.record(host=plan.host, vm=plan.vm, action="fix-step", script=step.script, params=step.params,
-                         result="ok" if result.changed else "no-change", remote_user=user, plan_id=plan.plan_id,
-                         cause=plan.cause, step=step.id, detail=_summary(result.output))
-        except RemoteError as e:
-            result = StepResult(step, False, error=e)
-            audit.record(host=plan.host, vm=plan.vm, action="fix-step", script=step.script, params=step.params,
-                         result="cancelled" if e.kind == "cancelled" else "failed", remote_user=user,
-                         plan_id=plan.plan_id, cause=plan.cause, step=step.id, detail=e.message)
+        result = _run_step(plan, step, session, audit, user, on_step)
         outcome.steps.append(result)
-        if on_step:
-            on_step(step, "done" if result.ok else "failed")
         if not result.ok:
             return outcome
     try:

@@ -13,7 +13,7 @@ from types import GeneratorType
 
 from hvassist.lab import faults
 from hvassist.lab.answers import ANSWERS, LabCall, LabPSError
-from hvassist.lab.answers.base import PrintedDoc, ps_json
+from hvassist.lab.answers.base import printed, ps_json
 from hvassist.lab.costs import Costs
 from hvassist.lab.model import VM, Estate, Host
 from hvassist.lab.wsman import CommandIO, clixml_error
@@ -71,7 +71,7 @@ def wmi_shutting_down() -> LabPSError:
 
 def _write_broken(io: CommandIO, kind: str, result: object) -> None:
     """What a script prints when its output is broken on the way (``faults.OUTPUT_FAULTS``)."""
-    text = ps_json(result)
+    text = printed(result)
     if kind == "truncated_json":  # the output stops in the middle of the document
         io.write(text[: len(text) // 2])
     elif kind == "invalid_json":  # a vendor module's Write-Host banner lands in front of the JSON
@@ -182,7 +182,7 @@ class LabHost:
                         return 1
                     io.write((item if isinstance(item, str) else ps_json(item)) + "\r\n")
             elif result is not None:
-                io.write((result.text if isinstance(result, PrintedDoc) else ps_json(result)) + "\r\n")
+                io.write(printed(result) + "\r\n")
                 seconds = None if self.restarted else faults.restart_after(self.host, result)
                 if seconds is not None:
                     self.restarted = True

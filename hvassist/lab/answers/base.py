@@ -75,6 +75,11 @@ class PrintedDoc(dict):  # type: ignore[type-arg]
         return printed
 
 
+def printed(result: Any) -> str:
+    """What a script prints for ``result``: its ready text when the answer made it, else ConvertTo-Json's."""
+    return result.text if isinstance(result, PrintedDoc) else ps_json(result)
+
+
 def stream_lines(lines: Iterator[Any]) -> Iterator[str]:
     for item in lines:
         yield ps_json(item)

@@ -230,7 +230,7 @@ def collect_host(call: LabCall) -> dict[str, Any]:
     }
     # The host's gathering time: the cost model's per-VM cost, of which building and formatting this answer
     # (ConvertTo-Json, on the host) is a part.
-    printed = PrintedDoc.of(doc) if call.costs.per_vm_seconds else doc
+    printed = PrintedDoc.of(doc)
     budget = call.costs.per_vm_seconds * len(host.vms) - (time.monotonic() - started)
     if budget > 0 and call.cancelled(budget):
         return {}  # the client hung up while the host was still gathering

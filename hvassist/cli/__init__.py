@@ -31,6 +31,13 @@ COMMAND_MODULES = [
 ]
 
 
+def host_progress(host: str, message: str) -> None:
+    """A host's progress line on stderr. Hosts report from their own threads: one write per line, so two hosts
+    never share a line."""
+    sys.stderr.write("%s: %s\n" % (host, message))
+    sys.stderr.flush()
+
+
 def build_parser() -> argparse.ArgumentParser:
     import argparse  # not at module level: the GUI's start does not need it
 

@@ -10,9 +10,10 @@ import os
 import sys
 from typing import Any
 
+from hvassist.cli import host_progress
 from hvassist.diagnose.findings import Finding
 from hvassist.lab.model import ScenarioError
-from hvassist.remote.endpoint import Endpoint, Timeouts
+from hvassist.remote.endpoint import Endpoint, Timeouts, host_name_problem
 from hvassist.services.diagnosis import Diagnosis, GuestCredentials, HostTarget, ProgressCallback, diagnose
 
 
@@ -57,7 +58,7 @@ def add_target_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = diagnose_from_args(args, progress=None if args.json else _progress)
+    result = diagnose_from_args(args, progress=None if args.json else host_progress)
     if result is None:
         return 2
     return _print(result, args.json)
@@ -124,7 +125,6 @@ def _diagnose_lab(args: argparse.Namespace, progress: ProgressCallback | None) -
 
 def _targets_from_args(args: argparse.Namespace, names: list[str]) -> list[HostTarget] | None:
     from hvassist.connections import ConnectionStore
-    from hvassist.remote.endpoint import host_name_problem
 
     for name in names:  # before any password is asked for
         problem = host_name_problem(name)
@@ -152,12 +152,6 @@ def _targets_from_args(args: argparse.Namespace, names: list[str]) -> list[HostT
                       allow_credssp=args.allow_credssp)
         targets.append(HostTarget(ep, user, password_cache[user]))
     return targets
-
-
-def _progress(host: str, message: str) -> None:
-    # Hosts report from their own threads: one write per line, so two hosts never share a line.
-    sys.stderr.write("%s: %s\n" % (host, message))
-    sys.stderr.flush()
 
 
 def _print(result: Diagnosis, as_json: bool) -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hvassist.audit import AuditLog
+from hvassist.cli import host_progress
 from hvassist.flows.migrate_flow import MigrationFlow, NotAllowedYet
 from hvassist.lab.model import ScenarioError
 from hvassist.migrate.access import AccessError, ClusterAccess, EndpointAccess, LabAccess, access_for
@@ -163,16 +164,11 @@ def _guard(func: Any) -> Any:
     return wrapper
 
 
-def _progress(host: str, message: str) -> None:
-    sys.stderr.write("%s: %s\n" % (host, message))  # one write per line: hosts report from their own threads
-    sys.stderr.flush()
-
-
 # -- commands ---------------------------------------------------------------------------------------
 @_guard
 def run_check(args: argparse.Namespace) -> int:
     with _flow(args) as flow:
-        checklist = flow.check(progress=None if args.json else _progress)
+        checklist = flow.check(progress=None if args.json else host_progress)
         if args.json:
             doc = {"migration": flow.state.id if flow.state else "", **checklist.to_json(),
                    "downtime": flow.downtime_text()}
@@ -209,7 +205,7 @@ def _print_checklist(flow: MigrationFlow, checklist: Checklist) -> None:
 @_guard
 def run_runbook(args: argparse.Namespace) -> int:
     with _flow(args) as flow:
-        flow.check(progress=None if args.json else _progress)
+        flow.check(progress=None if args.json else host_progress)
         if not flow.state or not flow.state.manifest:
             print("No VMs were found on the CSV(s) to move, so there is no runbook to write.", file=sys.stderr)
             return 2
@@ -238,7 +234,7 @@ def run_confirm(args: argparse.Namespace) -> int:
 def run_operation(args: argparse.Namespace) -> int:
     with _flow(args) as flow:
         if not flow.checked or args.lab:
-            flow.check(progress=None if args.json else _progress)
+            flow.check(progress=None if args.json else host_progress)
         op = flow.next_runbook_op() if args.next else flow.operation(args.op)
         if op is None:
             print("The runbook has run to the end.")

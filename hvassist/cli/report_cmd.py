@@ -7,7 +7,8 @@ import datetime as dt
 import sys
 from typing import Any
 
-from hvassist.cli.diagnose_cmd import _progress, add_target_arguments, diagnose_from_args
+from hvassist.cli import host_progress
+from hvassist.cli.diagnose_cmd import add_target_arguments, diagnose_from_args
 
 
 def register(sub: Any) -> None:
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from hvassist.paths import app_paths
     from hvassist.report import ReportSaveError, build_report, render_html, render_ticket_text, write_file
 
-    diagnosis = diagnose_from_args(args, progress=_progress)
+    diagnosis = diagnose_from_args(args, progress=host_progress)
     if diagnosis is None:
         return 2
     entries: list[dict[str, Any]] = []
